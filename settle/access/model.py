@@ -1,0 +1,199 @@
+"""Billing roles and the permission policy: the one place that decides who may do what, where.
+
+Deny unless a role grants. Scopes nest (account > profile > section) and a role held at a scope
+applies to everything below it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from settle.errors import N_, Conflict, Forbidden, Invalid, NotFound
+
+
+class ScopeKind(StrEnum):
+    BILLING_ACCOUNT = "billing_account"
+    BILLING_PROFILE = "billing_profile"
+    INVOICE_SECTION = "invoice_section"
+
+
+class Permission(StrEnum):
+    VIEW = "view"  # see the scope itself (its name, its properties)
+    VIEW_INVOICES = "view_invoices"
+    PAY_INVOICES = "pay_invoices"
+    MANAGE_PAYMENT_METHODS = "manage_payment_methods"
+    MANAGE_ROLES = "manage_roles"
+
+
+class Role(StrEnum):
+    BILLING_ACCOUNT_OWNER = "billing_account_owner"
+    BILLING_ACCOUNT_CONTRIBUTOR = "billing_account_contributor"
+    BILLING_ACCOUNT_READER = "billing_account_reader"
+    BILLING_PROFILE_OWNER = "billing_profile_owner"
+    BILLING_PROFILE_CONTRIBUTOR = "billing_profile_contributor"
+    BILLING_PROFILE_READER = "billing_profile_reader"
+    INVOICE_MANAGER = "invoice_manager"
+    INVOICE_SECTION_OWNER = "invoice_section_owner"
+    INVOICE_SECTION_CONTRIBUTOR = "invoice_section_contributor"
+    INVOICE_SECTION_READER = "invoice_section_reader"
+
+
+_P = Permission
+_EVERYTHING = frozenset(Permission)
+_ALL_BUT_ROLES = _EVERYTHING - {_P.MANAGE_ROLES}
+_READ = frozenset({_P.VIEW, _P.VIEW_INVOICES})
+
+# DESIGN §3: the role, the scope kind it is held at, and what it grants there and below.
+ROLE_SCOPE: dict[Role, ScopeKind] = {
+    Role.BILLING_ACCOUNT_OWNER: ScopeKind.BILLING_ACCOUNT,
+    Role.BILLING_ACCOUNT_CONTRIBUTOR: ScopeKind.BILLING_ACCOUNT,
+    Role.BILLING_ACCOUNT_READER: ScopeKind.BILLING_ACCOUNT,
+    Role.BILLING_PROFILE_OWNER: ScopeKind.BILLING_PROFILE,
+    Role.BILLING_PROFILE_CONTRIBUTOR: ScopeKind.BILLING_PROFILE,
+    Role.BILLING_PROFILE_READER: ScopeKind.BILLING_PROFILE,
+    Role.INVOICE_MANAGER: ScopeKind.BILLING_PROFILE,
+    Role.INVOICE_SECTION_OWNER: ScopeKind.INVOICE_SECTION,
+    Role.INVOICE_SECTION_CONTRIBUTOR: ScopeKind.INVOICE_SECTION,
+    Role.INVOICE_SECTION_READER: ScopeKind.INVOICE_SECTION,
+}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BILLING_ACCOUNT_OWNER: _EVERYTHING,
+    Role.BILLING_ACCOUNT_CONTRIBUTOR: _ALL_BUT_ROLES,
+    Role.BILLING_ACCOUNT_READER: _READ,
+    Role.BILLING_PROFILE_OWNER: _EVERYTHING,
+    Role.BILLING_PROFILE_CONTRIBUTOR: _ALL_BUT_ROLES,
+    Role.BILLING_PROFILE_READER: _READ,
+    Role.INVOICE_MANAGER: frozenset({_P.VIEW, _P.VIEW_INVOICES, _P.PAY_INVOICES}),
+    # Invoice section roles see no invoices: invoices belong to the billing profile.
+    Role.INVOICE_SECTION_OWNER: frozenset({_P.VIEW, _P.MANAGE_ROLES}),
+    Role.INVOICE_SECTION_CONTRIBUTOR: frozenset({_P.VIEW}),
+    Role.INVOICE_SECTION_READER: frozenset({_P.VIEW}),
+}
+ROLE_NAMES: dict[Role, str] = {
+    Role.BILLING_ACCOUNT_OWNER: N_("Billing account owner"),
+    Role.BILLING_ACCOUNT_CONTRIBUTOR: N_("Billing account contributor"),
+    Role.BILLING_ACCOUNT_READER: N_("Billing account reader"),
+    Role.BILLING_PROFILE_OWNER: N_("Billing profile owner"),
+    Role.BILLING_PROFILE_CONTRIBUTOR: N_("Billing profile contributor"),
+    Role.BILLING_PROFILE_READER: N_("Billing profile reader"),
+    Role.INVOICE_MANAGER: N_("Invoice manager"),
+    Role.INVOICE_SECTION_OWNER: N_("Invoice section owner"),
+    Role.INVOICE_SECTION_CONTRIBUTOR: N_("Invoice section contributor"),
+    Role.INVOICE_SECTION_READER: N_("Invoice section reader"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A place in the billing hierarchy: an account, a profile in it, or a section in that."""
+
+    billing_account_id: str
+    billing_profile_id: str | None = None
+    invoice_section_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.invoice_section_id is not None and self.billing_profile_id is None:
+            raise ValueError("an invoice section scope needs its billing profile")
+
+    @property
+    def kind(self) -> ScopeKind:
+        if self.invoice_section_id is not None:
+            return ScopeKind.INVOICE_SECTION
+        if self.billing_profile_id is not None:
+            return ScopeKind.BILLING_PROFILE
+        return ScopeKind.BILLING_ACCOUNT
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        ids = (self.billing_account_id, self.billing_profile_id, self.invoice_section_id)
+        return tuple(part for part in ids if part is not None)
+
+    def contains(self, other: Scope) -> bool:
+        """True if `other` is this scope or lies below it."""
+        return other.parts[: len(self.parts)] == self.parts
+
+    def related(self, other: Scope) -> bool:
+        """True if one of the two lies within the other."""
+        return self.contains(other) or other.contains(self)
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    id: str
+    user_id: str
+    role: Role
+    scope: Scope
+    created_at: datetime
+    created_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if ROLE_SCOPE[self.role] is not self.scope.kind:
+            raise RoleScopeMismatch(role=self.role.value, scope=self.scope.kind.value)
+
+
+class RoleScopeMismatch(Invalid):
+    code = "RoleScopeMismatch"
+    message = N_("The role '{role}' cannot be assigned at a {scope} scope.")
+
+
+class RoleAssignmentNotFound(NotFound):
+    code = "RoleAssignmentNotFound"
+    message = N_("Role assignment '{id}' was not found.")
+
+
+class LastOwner(Conflict):
+    code = "LastOwner"
+    message = N_("The last owner of a billing account cannot be removed.")
+
+
+def permissions_at(assignments: Iterable[RoleAssignment], scope: Scope) -> frozenset[Permission]:
+    """What a user holding `assignments` may do at `scope`.
+
+    A role applies at its own scope and below. Holding any role below a scope lets the user see
+    that scope (to find the way down to what they were given), but nothing more there."""
+    granted: set[Permission] = set()
+    for assignment in assignments:
+        if assignment.scope.contains(scope):
+            granted |= ROLE_PERMISSIONS[assignment.role]
+        elif scope.contains(assignment.scope):
+            granted.add(Permission.VIEW)
+    return frozenset(granted)
+
+
+def can(assignments: Iterable[RoleAssignment], permission: Permission, scope: Scope) -> bool:
+    return permission in permissions_at(assignments, scope)
+
+
+def require(
+    assignments: Iterable[RoleAssignment],
+    permission: Permission,
+    scope: Scope,
+    *,
+    resource: str,
+    id: str,
+    visible_with: Permission = Permission.VIEW,
+) -> None:
+    """Raise NotFound when the user cannot see the resource at all (no leak of its existence),
+    Forbidden naming the permission when they see it but may not do this.
+
+    `visible_with` is what seeing the resource takes: VIEW for a scope, VIEW_INVOICES for an
+    invoice or anything else that hangs off a billing profile's invoices."""
+    granted = permissions_at(assignments, scope)
+    if visible_with not in granted:
+        raise NotFound(resource=resource, id=id)
+    if permission not in granted:
+        raise Forbidden(permission=permission.value)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    occurred_at: datetime
+    actor_id: str | None  # None: the operator at the command line, or the system itself
+    action: str  # e.g. "payment.succeeded", "role_assignment.created"
+    resource: str  # e.g. "invoices/G000123456"
+    outcome: str = "success"
+    client_address: str | None = None
+    details: dict[str, str] | None = None
+    id: int | None = None

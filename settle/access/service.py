@@ -1,0 +1,110 @@
+"""Use cases of access: granting roles, reading what a user may do, writing the audit trail."""
+
+from __future__ import annotations
+
+from settle import ids
+from settle.access.model import AuditEvent, Permission, Role, RoleAssignment, Scope, permissions_at
+from settle.accounts.model import BillingProfileNotFound, InvoiceSectionNotFound
+from settle.clock import Clock
+from settle.errors import N_, Conflict
+from settle.uow import UnitOfWork
+
+
+class RoleAlreadyAssigned(Conflict):
+    code = "RoleAlreadyAssigned"
+    message = N_("{email} already has the role '{role}' here.")
+
+
+def record(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor_id: str | None,
+    action: str,
+    resource: str,
+    *,
+    outcome: str = "success",
+    client_address: str | None = None,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Append an audit event in the caller's transaction, so it exists exactly when the change does."""
+    uow.audit.add(
+        AuditEvent(
+            occurred_at=clock.now(),
+            actor_id=actor_id,
+            action=action,
+            resource=resource,
+            outcome=outcome,
+            client_address=client_address,
+            details=details,
+        )
+    )
+
+
+def scope_of_profile(uow: UnitOfWork, profile_id: str) -> Scope:
+    profile = uow.profiles.get(profile_id)
+    return Scope(profile.billing_account_id, profile.id)
+
+
+def check_scope_exists(uow: UnitOfWork, scope: Scope) -> None:
+    """Raise the NotFound of the first part of the scope that does not exist or does not nest."""
+    uow.accounts.get(scope.billing_account_id)
+    if scope.billing_profile_id is not None:
+        profile = uow.profiles.get(scope.billing_profile_id)
+        if profile.billing_account_id != scope.billing_account_id:  # another account's: as unknown as none
+            raise BillingProfileNotFound(id=scope.billing_profile_id)
+    if scope.invoice_section_id is not None:
+        section = uow.sections.get(scope.invoice_section_id)
+        if section.billing_profile_id != scope.billing_profile_id:
+            raise InvoiceSectionNotFound(id=scope.invoice_section_id)
+
+
+def grant_role(
+    uow: UnitOfWork, clock: Clock, *, actor_id: str | None, user_id: str, role: Role, scope: Scope
+) -> RoleAssignment:
+    """Give a user a role at a scope (the operator at the command line, or an owner there)."""
+    check_scope_exists(uow, scope)
+    user = uow.users.get(user_id)
+    assignment = RoleAssignment(
+        id=ids.opaque_id(), user_id=user.id, role=role, scope=scope, created_at=clock.now(), created_by=actor_id
+    )
+    if any(held.role is role and held.scope == scope for held in uow.roles.for_user(user.id)):
+        raise RoleAlreadyAssigned(email=user.email, role=role.value)
+    uow.roles.add(assignment)
+    record(
+        uow,
+        clock,
+        actor_id,
+        "role_assignment.created",
+        _resource(scope),
+        details={"user": user.email, "role": role.value},
+    )
+    return assignment
+
+
+def permissions(uow: UnitOfWork, user_id: str, scope: Scope) -> frozenset[Permission]:
+    return permissions_at(uow.roles.for_user(user_id), scope)
+
+
+def visible_profile_ids(
+    uow: UnitOfWork, user_id: str, permission: Permission, account_id: str | None = None
+) -> set[str]:
+    """The billing profiles where the user holds `permission`, optionally within one account."""
+    assignments = uow.roles.for_user(user_id)
+    accounts = {a.scope.billing_account_id for a in assignments}
+    if account_id is not None:
+        accounts &= {account_id}
+    found = set()
+    for account in accounts:
+        for profile in uow.profiles.list_for_account(account):
+            if permission in permissions_at(assignments, Scope(account, profile.id)):
+                found.add(profile.id)
+    return found
+
+
+def _resource(scope: Scope) -> str:
+    path = f"billingAccounts/{scope.billing_account_id}"
+    if scope.billing_profile_id:
+        path += f"/billingProfiles/{scope.billing_profile_id}"
+    if scope.invoice_section_id:
+        path += f"/invoiceSections/{scope.invoice_section_id}"
+    return path

@@ -1,0 +1,123 @@
+"""Tables and queries for role assignments and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from settle.access.model import AuditEvent, Role, RoleAssignment, RoleAssignmentNotFound, Scope
+from settle.db import UTCDateTime, metadata
+
+role_assignments = sa.Table(
+    "role_assignments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("billing_account_id", sa.ForeignKey("billing_accounts.id"), nullable=False, index=True),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id")),
+    sa.Column("invoice_section_id", sa.ForeignKey("invoice_sections.id")),
+    sa.Column("created_by", sa.String(32)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+# One grant of a role at a scope per user; NULLs compare distinct in unique keys, hence COALESCE.
+sa.Index(
+    "uq_role_assignments_grant",
+    role_assignments.c.user_id,
+    role_assignments.c.role,
+    role_assignments.c.billing_account_id,
+    sa.func.coalesce(role_assignments.c.billing_profile_id, ""),
+    sa.func.coalesce(role_assignments.c.invoice_section_id, ""),
+    unique=True,
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor_id", sa.String(32)),
+    sa.Column("action", sa.String(80), nullable=False),
+    sa.Column("resource", sa.String(300), nullable=False, index=True),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("client_address", sa.String(64)),
+    sa.Column("details", sa.JSON),
+)
+
+
+def _assignment(row: Any) -> RoleAssignment:
+    return RoleAssignment(
+        id=row.id,
+        user_id=row.user_id,
+        role=Role(row.role),
+        scope=Scope(row.billing_account_id, row.billing_profile_id, row.invoice_section_id),
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+class RoleAssignmentStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, assignment: RoleAssignment) -> None:
+        scope = assignment.scope
+        self.connection.execute(
+            role_assignments.insert().values(
+                id=assignment.id,
+                user_id=assignment.user_id,
+                role=assignment.role.value,
+                billing_account_id=scope.billing_account_id,
+                billing_profile_id=scope.billing_profile_id,
+                invoice_section_id=scope.invoice_section_id,
+                created_by=assignment.created_by,
+                created_at=assignment.created_at,
+            )
+        )
+
+    def remove(self, assignment_id: str) -> None:
+        self.connection.execute(role_assignments.delete().where(role_assignments.c.id == assignment_id))
+
+    def get(self, assignment_id: str) -> RoleAssignment:
+        row = self.connection.execute(role_assignments.select().where(role_assignments.c.id == assignment_id)).first()
+        if row is None:
+            raise RoleAssignmentNotFound(id=assignment_id)
+        return _assignment(row)
+
+    def for_user(self, user_id: str) -> list[RoleAssignment]:
+        query = role_assignments.select().where(role_assignments.c.user_id == user_id)
+        return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]
+
+    def in_account(self, account_id: str) -> list[RoleAssignment]:
+        query = role_assignments.select().where(role_assignments.c.billing_account_id == account_id)
+        return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]
+
+
+class AuditStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, event: AuditEvent) -> None:
+        values = asdict(event)
+        values.pop("id")
+        self.connection.execute(audit_events.insert().values(**values))
+
+    def list(self, resource: str | None = None, limit: int = 100) -> list[AuditEvent]:
+        query = audit_events.select().order_by(audit_events.c.id.desc()).limit(limit)
+        if resource is not None:
+            query = query.where(audit_events.c.resource == resource)
+        return [
+            AuditEvent(
+                id=row.id,
+                occurred_at=row.occurred_at,
+                actor_id=row.actor_id,
+                action=row.action,
+                resource=row.resource,
+                outcome=row.outcome,
+                client_address=row.client_address,
+                details=row.details,
+            )
+            for row in self.connection.execute(query)
+        ]

@@ -1,0 +1,156 @@
+"""Users, billing accounts, billing profiles and invoice sections: who signs in and what is billed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from settle.errors import N_, Invalid, NotFound
+from settle.money import check_currency
+
+LOCALES = ("en", "nl", "da")
+MIN_PASSWORD_LENGTH = 12
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AgreementType(StrEnum):
+    MICROSOFT_CUSTOMER_AGREEMENT = "MicrosoftCustomerAgreement"
+    ENTERPRISE_AGREEMENT = "EnterpriseAgreement"
+    MICROSOFT_ONLINE_SERVICES_PROGRAM = "MicrosoftOnlineServicesProgram"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "Active"
+    DISABLED = "Disabled"
+
+
+class UserNotFound(NotFound):
+    code = "UserNotFound"
+    message = N_("User '{id}' was not found.")
+
+
+class BillingAccountNotFound(NotFound):
+    code = "BillingAccountNotFound"
+    message = N_("Billing account '{id}' was not found.")
+
+
+class BillingProfileNotFound(NotFound):
+    code = "BillingProfileNotFound"
+    message = N_("Billing profile '{id}' was not found.")
+
+
+class InvoiceSectionNotFound(NotFound):
+    code = "InvoiceSectionNotFound"
+    message = N_("Invoice section '{id}' was not found.")
+
+
+class InvalidEmail(Invalid):
+    code = "InvalidEmail"
+    message = N_("'{email}' is not a valid e-mail address.")
+
+
+class PasswordTooShort(Invalid):
+    code = "PasswordTooShort"
+    message = N_("The password must be at least {minimum} characters long.")
+
+
+class EmailTaken(Invalid):
+    code = "EmailTaken"
+    message = N_("A user with the e-mail address '{email}' already exists.")
+
+
+class UnsupportedLocale(Invalid):
+    code = "UnsupportedLocale"
+    message = N_("'{locale}' is not a supported language (en, nl, da).")
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively and without surrounding blanks."""
+    cleaned = email.strip().lower()
+    if not _EMAIL.match(cleaned):
+        raise InvalidEmail(email=email)
+    return cleaned
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordTooShort(minimum=MIN_PASSWORD_LENGTH)
+
+
+def check_locale(locale: str | None) -> str | None:
+    if locale is not None and locale not in LOCALES:
+        raise UnsupportedLocale(locale=locale)
+    return locale
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    display_name: str
+    password_hash: str
+    created_at: datetime
+    locale: str | None = None  # None: the browser's language decides
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Address:
+    company: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postal_code: str = ""
+    region: str = ""
+    country: str = ""  # ISO 3166 alpha-2
+
+    def lines(self) -> list[str]:
+        """The address as printed on an invoice, empty parts left out."""
+        city = " ".join(part for part in (self.postal_code, self.city) if part)
+        parts = [self.company, self.line1, self.line2, city, self.region, self.country]
+        return [part for part in parts if part]
+
+
+@dataclass(frozen=True)
+class BillingAccount:
+    id: str
+    display_name: str
+    agreement_type: AgreementType
+    created_at: datetime
+    status: AccountStatus = AccountStatus.ACTIVE
+    sold_to: Address = field(default_factory=Address)
+
+    @property
+    def pays_in_portal(self) -> bool:
+        """Only Microsoft Customer Agreement accounts pay with Pay now (the reference rule)."""
+        return self.agreement_type is AgreementType.MICROSOFT_CUSTOMER_AGREEMENT
+
+
+@dataclass(frozen=True)
+class BillingProfile:
+    id: str
+    billing_account_id: str
+    display_name: str
+    currency: str
+    created_at: datetime
+    bill_to: Address = field(default_factory=Address)
+    invoice_email: str = ""
+    invoice_language: str = "en"
+    payment_terms_days: int = 30
+    default_payment_method_id: str | None = None
+
+    def __post_init__(self) -> None:
+        check_currency(self.currency)
+        check_locale(self.invoice_language)
+        if not 0 <= self.payment_terms_days <= 365:
+            raise Invalid(reason=f"payment terms of {self.payment_terms_days} days are out of range")
+
+
+@dataclass(frozen=True)
+class InvoiceSection:
+    id: str
+    billing_profile_id: str
+    display_name: str
+    created_at: datetime

@@ -1,0 +1,232 @@
+"""Tables and queries for invoices and their lines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from settle.db import UTCDateTime, is_postgres, metadata
+from settle.invoices.model import Invoice, InvoiceLine, InvoiceNotFound, InvoiceQuery, InvoiceStatus
+from settle.money import Money
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    sa.Column("id", sa.String(20), primary_key=True),
+    sa.Column("billing_account_id", sa.ForeignKey("billing_accounts.id"), nullable=False),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id"), nullable=False),
+    sa.Column("invoice_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
+    sa.Column("credits_minor", sa.BigInteger, nullable=False),
+    sa.Column("tax_minor", sa.BigInteger, nullable=False),
+    sa.Column("tax_rate", sa.String(12), nullable=False),  # exact decimal text
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("amount_due_minor", sa.BigInteger, nullable=False),
+    sa.Column("voided_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("amount_due_minor >= 0 AND amount_due_minor <= total_minor", name="amount_due_in_range"),
+    # A profile's (or account's) invoices newest first, a page at a time, at a million rows.
+    sa.Index("ix_invoices_profile_date", "billing_profile_id", "invoice_date", "id"),
+    sa.Index("ix_invoices_account_date", "billing_account_id", "invoice_date", "id"),
+    # The few open invoices (Due, Past due, Partially paid) among many paid ones.
+    sa.Index(
+        "ix_invoices_open",
+        "billing_profile_id",
+        "due_date",
+        sqlite_where=sa.text("voided_at IS NULL AND amount_due_minor > 0"),
+        postgresql_where=sa.text("voided_at IS NULL AND amount_due_minor > 0"),
+    ),
+)
+
+invoice_lines = sa.Table(
+    "invoice_lines",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("invoice_id", sa.ForeignKey("invoices.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("invoice_section_id", sa.ForeignKey("invoice_sections.id"), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("quantity", sa.String(32), nullable=False),  # exact decimal text
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+)
+
+
+def _invoice_values(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "billing_account_id": invoice.billing_account_id,
+        "billing_profile_id": invoice.billing_profile_id,
+        "invoice_date": invoice.invoice_date,
+        "due_date": invoice.due_date,
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
+        "currency": invoice.currency,
+        "subtotal_minor": invoice.subtotal.minor,
+        "credits_minor": invoice.credits.minor,
+        "tax_minor": invoice.tax.minor,
+        "tax_rate": str(invoice.tax_rate),
+        "total_minor": invoice.total.minor,
+        "amount_due_minor": invoice.amount_due.minor,
+        "voided_at": invoice.voided_at,
+        "created_at": invoice.created_at,
+    }
+
+
+def _line_values(invoice: Invoice) -> list[dict[str, Any]]:
+    return [
+        {
+            "invoice_id": invoice.id,
+            "position": position,
+            "invoice_section_id": line.invoice_section_id,
+            "description": line.description,
+            "quantity": str(line.quantity),
+            "amount_minor": line.amount.minor,
+        }
+        for position, line in enumerate(invoice.lines)
+    ]
+
+
+def _invoice(row: Any, lines: list[InvoiceLine]) -> Invoice:
+    currency = row.currency
+
+    def money(minor: int) -> Money:
+        return Money(minor, currency)
+
+    return Invoice(
+        id=row.id,
+        billing_account_id=row.billing_account_id,
+        billing_profile_id=row.billing_profile_id,
+        invoice_date=row.invoice_date,
+        due_date=row.due_date,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        currency=currency,
+        lines=tuple(lines),
+        subtotal=money(row.subtotal_minor),
+        credits=money(row.credits_minor),
+        tax=money(row.tax_minor),
+        total=money(row.total_minor),
+        amount_due=money(row.amount_due_minor),
+        created_at=row.created_at,
+        tax_rate=Decimal(row.tax_rate),
+        voided_at=row.voided_at,
+    )
+
+
+def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[bool]:
+    """The SQL twin of Invoice.status: rows whose derived status is `status` on `today`."""
+    c = invoices.c
+    open_unpaid = sa.and_(c.voided_at.is_(None), c.amount_due_minor > 0, c.amount_due_minor == c.total_minor)
+    conditions = {
+        InvoiceStatus.VOID: c.voided_at.is_not(None),
+        InvoiceStatus.PAID: sa.and_(c.voided_at.is_(None), c.amount_due_minor == 0),
+        InvoiceStatus.PARTIALLY_PAID: sa.and_(
+            c.voided_at.is_(None), c.amount_due_minor > 0, c.amount_due_minor < c.total_minor
+        ),
+        InvoiceStatus.PAST_DUE: sa.and_(open_unpaid, c.due_date < today),
+        InvoiceStatus.DUE: sa.and_(open_unpaid, c.due_date >= today),
+    }
+    return conditions[status]
+
+
+class InvoiceStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add_many(self, new: Iterable[Invoice]) -> int:
+        """Insert invoices with their lines, in batches; returns how many."""
+        batch = list(new)
+        if not batch:
+            return 0
+        self.connection.execute(invoices.insert(), [_invoice_values(invoice) for invoice in batch])
+        lines = [values for invoice in batch for values in _line_values(invoice)]
+        self.connection.execute(invoice_lines.insert(), lines)
+        return len(batch)
+
+    def add(self, invoice: Invoice) -> None:
+        self.add_many([invoice])
+
+    def update(self, invoice: Invoice) -> None:
+        """Store what may change after issue: the amount due and whether it is void."""
+        query = invoices.update().where(invoices.c.id == invoice.id)
+        self.connection.execute(query.values(amount_due_minor=invoice.amount_due.minor, voided_at=invoice.voided_at))
+
+    def find(self, number: str, *, for_update: bool = False) -> Invoice | None:
+        query = invoices.select().where(invoices.c.id == number)
+        if for_update and is_postgres(self.connection):
+            query = query.with_for_update()
+        row = self.connection.execute(query).first()
+        return _invoice(row, self._lines([number])[number]) if row else None
+
+    def get(self, number: str, *, for_update: bool = False) -> Invoice:
+        """The invoice; with for_update, locked until the transaction ends (PostgreSQL row lock;
+        SQLite's write transaction already holds the database lock)."""
+        invoice = self.find(number, for_update=for_update)
+        if invoice is None:
+            raise InvoiceNotFound(id=number)
+        return invoice
+
+    def existing_numbers(self, numbers: Iterable[str]) -> set[str]:
+        wanted = list(numbers)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(self.connection.scalars(sa.select(invoices.c.id).where(invoices.c.id.in_(chunk))))
+        return found
+
+    def page(self, query: InvoiceQuery, today: date) -> list[Invoice]:
+        """One page of invoices, newest first (or oldest first), by keyset on (invoice_date, number)."""
+        c = invoices.c
+        if not query.billing_profile_ids:
+            return []
+        select = invoices.select().where(c.billing_profile_id.in_(sorted(query.billing_profile_ids)))
+        if query.statuses:
+            select = select.where(sa.or_(*(status_condition(status, today) for status in query.statuses)))
+        if query.invoice_date_from is not None:
+            select = select.where(c.invoice_date >= query.invoice_date_from)
+        if query.invoice_date_to is not None:
+            select = select.where(c.invoice_date <= query.invoice_date_to)
+        key = sa.tuple_(c.invoice_date, c.id)
+        if query.after is not None:
+            after = sa.tuple_(sa.literal(query.after[0], sa.Date), sa.literal(query.after[1]))
+            select = select.where(key > after if query.oldest_first else key < after)
+        order = (c.invoice_date, c.id) if query.oldest_first else (c.invoice_date.desc(), c.id.desc())
+        rows = self.connection.execute(select.order_by(*order).limit(query.limit)).all()
+        lines = self._lines([row.id for row in rows])
+        return [_invoice(row, lines[row.id]) for row in rows]
+
+    def count(self, billing_profile_ids: Iterable[str] | None = None) -> int:
+        select = sa.select(sa.func.count()).select_from(invoices)
+        if billing_profile_ids is not None:
+            select = select.where(invoices.c.billing_profile_id.in_(sorted(billing_profile_ids)))
+        return int(self.connection.scalar(select) or 0)
+
+    def _lines(self, numbers: list[str]) -> dict[str, list[InvoiceLine]]:
+        found: dict[str, list[InvoiceLine]] = defaultdict(list)
+        if not numbers:
+            return found
+        query = (
+            sa.select(invoice_lines, invoices.c.currency)
+            .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
+            .where(invoice_lines.c.invoice_id.in_(numbers))
+            .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+        )
+        for row in self.connection.execute(query):
+            found[row.invoice_id].append(
+                InvoiceLine(
+                    invoice_section_id=row.invoice_section_id,
+                    description=row.description,
+                    amount=Money(row.amount_minor, row.currency),
+                    quantity=Decimal(row.quantity),
+                )
+            )
+        return found

@@ -1,0 +1,227 @@
+"""Tables and queries for payment methods, their links to billing profiles, and payments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from settle.db import UTCDateTime, metadata
+from settle.money import Money
+from settle.payments.model import (
+    IN_FLIGHT,
+    CardFunding,
+    DeclineCode,
+    Payment,
+    PaymentMethod,
+    PaymentMethodFamily,
+    PaymentMethodNotFound,
+    PaymentNotFound,
+    PaymentStatus,
+)
+
+payment_methods = sa.Table(
+    "payment_methods",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("family", sa.String(20), nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("brand", sa.String(20)),
+    sa.Column("last4", sa.String(4)),
+    sa.Column("expiry_month", sa.Integer),
+    sa.Column("expiry_year", sa.Integer),
+    sa.Column("holder", sa.String(200)),
+    sa.Column("funding", sa.String(10), nullable=False),
+    sa.Column("processor_token", sa.String(100)),
+    sa.Column("removed_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+payment_method_links = sa.Table(
+    "payment_method_links",
+    metadata,
+    sa.Column("payment_method_id", sa.ForeignKey("payment_methods.id"), primary_key=True),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id"), primary_key=True, index=True),
+)
+
+_IN_FLIGHT_SQL = "status IN ('pending', 'requires_action')"
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("invoice_id", sa.ForeignKey("invoices.id"), nullable=False, index=True),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id"), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("family", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("payer_id", sa.ForeignKey("users.id")),
+    sa.Column("idempotency_key", sa.String(200)),
+    sa.Column("payment_method_id", sa.ForeignKey("payment_methods.id")),
+    sa.Column("processor_reference", sa.String(100)),
+    sa.Column("decline_code", sa.String(40)),
+    sa.Column("challenge_url", sa.String(500)),
+    sa.Column("receipt_number", sa.String(40), unique=True),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("completed_at", UTCDateTime),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    # DESIGN §4: whatever the code does, an invoice never has two payments in flight.
+    sa.Index(
+        "uq_payments_one_in_flight",
+        "invoice_id",
+        unique=True,
+        sqlite_where=sa.text(_IN_FLIGHT_SQL),
+        postgresql_where=sa.text(_IN_FLIGHT_SQL),
+    ),
+    # The same key from the same payer is the same request.
+    sa.Index("uq_payments_payer_key", "payer_id", "idempotency_key", unique=True),
+    sa.Index("ix_payments_profile_created", "billing_profile_id", "created_at"),
+)
+
+
+def _method(row: Any) -> PaymentMethod:
+    return PaymentMethod(
+        id=row.id,
+        owner_id=row.owner_id,
+        family=PaymentMethodFamily(row.family),
+        display_name=row.display_name,
+        created_at=row.created_at,
+        brand=row.brand,
+        last4=row.last4,
+        expiry_month=row.expiry_month,
+        expiry_year=row.expiry_year,
+        holder=row.holder,
+        funding=CardFunding(row.funding),
+        processor_token=row.processor_token,
+        removed_at=row.removed_at,
+    )
+
+
+def _payment(row: Any) -> Payment:
+    return Payment(
+        id=row.id,
+        invoice_id=row.invoice_id,
+        billing_profile_id=row.billing_profile_id,
+        amount=Money(row.amount_minor, row.currency),
+        family=PaymentMethodFamily(row.family),
+        status=PaymentStatus(row.status),
+        created_at=row.created_at,
+        payer_id=row.payer_id,
+        idempotency_key=row.idempotency_key,
+        payment_method_id=row.payment_method_id,
+        processor_reference=row.processor_reference,
+        decline_code=DeclineCode(row.decline_code) if row.decline_code else None,
+        challenge_url=row.challenge_url,
+        receipt_number=row.receipt_number,
+        reference=row.reference,
+        completed_at=row.completed_at,
+    )
+
+
+def _payment_values(payment: Payment) -> dict[str, Any]:
+    values = asdict(payment)
+    amount = values.pop("amount")
+    return {**values, "amount_minor": amount["minor"], "currency": amount["currency"]}
+
+
+class PaymentMethodStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, method: PaymentMethod, linked_to: Iterable[str] = ()) -> None:
+        self.connection.execute(payment_methods.insert().values(**asdict(method)))
+        for profile_id in linked_to:
+            self.link(method.id, profile_id)
+
+    def update(self, method: PaymentMethod) -> None:
+        query = payment_methods.update().where(payment_methods.c.id == method.id)
+        self.connection.execute(query.values(**asdict(method)))
+
+    def link(self, method_id: str, profile_id: str) -> None:
+        self.connection.execute(
+            payment_method_links.insert().values(payment_method_id=method_id, billing_profile_id=profile_id)
+        )
+
+    def unlink(self, method_id: str, profile_id: str) -> None:
+        links = payment_method_links.c
+        self.connection.execute(
+            payment_method_links.delete().where(
+                links.payment_method_id == method_id, links.billing_profile_id == profile_id
+            )
+        )
+
+    def find(self, method_id: str) -> PaymentMethod | None:
+        query = payment_methods.select().where(
+            payment_methods.c.id == method_id, payment_methods.c.removed_at.is_(None)
+        )
+        row = self.connection.execute(query).first()
+        return _method(row) if row else None
+
+    def get(self, method_id: str) -> PaymentMethod:
+        method = self.find(method_id)
+        if method is None:
+            raise PaymentMethodNotFound(id=method_id)
+        return method
+
+    def list_for_profile(self, profile_id: str) -> list[PaymentMethod]:
+        query = (
+            payment_methods.select()
+            .join(payment_method_links, payment_method_links.c.payment_method_id == payment_methods.c.id)
+            .where(payment_method_links.c.billing_profile_id == profile_id, payment_methods.c.removed_at.is_(None))
+            .order_by(payment_methods.c.created_at, payment_methods.c.id)
+        )
+        return [_method(row) for row in self.connection.execute(query)]
+
+    def linked_profiles(self, method_id: str) -> list[str]:
+        links = payment_method_links.c
+        query = sa.select(links.billing_profile_id).where(links.payment_method_id == method_id)
+        return sorted(self.connection.scalars(query))
+
+
+class PaymentStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, payment: Payment) -> None:
+        self.connection.execute(payments.insert().values(**_payment_values(payment)))
+
+    def update(self, payment: Payment) -> None:
+        query = payments.update().where(payments.c.id == payment.id)
+        self.connection.execute(query.values(**_payment_values(payment)))
+
+    def get(self, payment_id: str) -> Payment:
+        row = self.connection.execute(payments.select().where(payments.c.id == payment_id)).first()
+        if row is None:
+            raise PaymentNotFound(id=payment_id)
+        return _payment(row)
+
+    def find_by_key(self, payer_id: str, idempotency_key: str) -> Payment | None:
+        query = payments.select().where(payments.c.payer_id == payer_id, payments.c.idempotency_key == idempotency_key)
+        row = self.connection.execute(query).first()
+        return _payment(row) if row else None
+
+    def list_for_invoice(self, invoice_id: str) -> list[Payment]:
+        query = (
+            payments.select().where(payments.c.invoice_id == invoice_id).order_by(payments.c.created_at, payments.c.id)
+        )
+        return [_payment(row) for row in self.connection.execute(query)]
+
+    def count_succeeded(self, invoice_id: str) -> int:
+        query = sa.select(sa.func.count()).where(
+            payments.c.invoice_id == invoice_id, payments.c.status == PaymentStatus.SUCCEEDED.value
+        )
+        return int(self.connection.scalar(query) or 0)
+
+    def in_flight_invoices(self, invoice_ids: Iterable[str]) -> set[str]:
+        """Which of these invoices have a payment in flight (they show Processing)."""
+        ids = list(invoice_ids)
+        if not ids:
+            return set()
+        query = sa.select(payments.c.invoice_id).where(
+            payments.c.invoice_id.in_(ids), payments.c.status.in_([status.value for status in IN_FLIGHT])
+        )
+        return set(self.connection.scalars(query))

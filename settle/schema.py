@@ -1,0 +1,9 @@
+"""Every table, registered on settle.db.metadata (Alembic and the tests import this)."""
+
+from settle.access import store as access_store
+from settle.accounts import store as accounts_store
+from settle.db import metadata
+from settle.invoices import store as invoices_store
+from settle.payments import store as payments_store
+
+__all__ = ["access_store", "accounts_store", "invoices_store", "metadata", "payments_store"]

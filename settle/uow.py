@@ -1,0 +1,56 @@
+"""The unit of work: one database transaction and the stores that work inside it.
+
+The caller owns the transaction: `with UnitOfWork(engine) as uow: …` commits when the block ends
+and rolls back when it raises. DESIGN §9 puts this in db.py; it lives beside it because it knows
+every feature's store, and db.py must not (the stores import db.py)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from settle.access.store import AuditStore, RoleAssignmentStore
+from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
+from settle.invoices.store import InvoiceStore
+from settle.payments.store import PaymentMethodStore, PaymentStore
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, *, write: bool = True) -> None:
+        self.engine = engine
+        self.write = write
+
+    def __enter__(self) -> UnitOfWork:
+        self.connection = self.engine.connect().execution_options(settle_write=self.write)
+        self.transaction = self.connection.begin()
+        self._bind(self.connection)
+        return self
+
+    def _bind(self, connection: sa.Connection) -> None:
+        self.users = UserStore(connection)
+        self.accounts = BillingAccountStore(connection)
+        self.profiles = BillingProfileStore(connection)
+        self.sections = InvoiceSectionStore(connection)
+        self.invoices = InvoiceStore(connection)
+        self.payment_methods = PaymentMethodStore(connection)
+        self.payments = PaymentStore(connection)
+        self.roles = RoleAssignmentStore(connection)
+        self.audit = AuditStore(connection)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None and self.transaction.is_active:
+                self.transaction.commit()
+            elif self.transaction.is_active:
+                self.transaction.rollback()
+        finally:
+            self.connection.close()
+
+    def commit(self) -> None:
+        """Commit what was done so far and go on in a new transaction."""
+        self.transaction.commit()
+        self.transaction = self.connection.begin()
