@@ -29,6 +29,7 @@ FABRIKAM = "9e8d7c6b-5a4f-4e3d-8c2b-fab41ca70002"
 CONTOSO_BILLING = "CNTS-BILL-EUR-001"
 CONTOSO_RND = "CNTS-RAND-DKK-002"
 FABRIKAM_BILLING = "FBKM-BILL-USD-001"
+PAYMENT_TERMS_DAYS = 30
 SERVICES = ("Virtual Machines", "Storage", "Azure SQL Database", "Bandwidth", "Azure Monitor", "App Service")
 
 
@@ -157,7 +158,7 @@ def _issue_invoices(uow: UnitOfWork, clock: Clock, sections: dict[str, list[tupl
     for profile_id, account_id, currency, rate, months, first_number in plans:
         rng = random.Random(profile_id)  # the same amounts every time
         section_ids = [section_id for section_id, _ in sections[profile_id]]
-        invoice_dates = _monthly_invoice_dates(day, months)
+        invoice_dates = monthly_invoice_dates(day, months)
         for index, invoice_date in enumerate(invoice_dates):
             age = months - 1 - index  # 0: this month's invoice
             invoice = _invoice(
@@ -205,7 +206,7 @@ def _settle_by_age(uow: UnitOfWork, clock: Clock, invoice: Invoice, age: int, ma
     record_bank_transfer(uow, clock, invoice_number=invoice.id, amount=invoice.amount_due, reference=invoice.id)
 
 
-def _monthly_invoice_dates(day: date, months: int) -> list[date]:
+def monthly_invoice_dates(day: date, months: int) -> list[date]:
     """Invoices are issued on the 5th for the month before; the newest is the latest 5th up to today."""
     year, month = (day.year, day.month) if day.day >= 5 else _previous(day.year, day.month)
     dates = []
@@ -243,7 +244,7 @@ def _invoice(
         billing_profile_id=profile_id,
         currency=currency,
         invoice_date=invoice_date,
-        due_date=invoice_date + timedelta(days=30),
+        due_date=invoice_date + timedelta(days=PAYMENT_TERMS_DAYS),
         period_start=period_end.replace(day=1),
         period_end=period_end,
         lines=lines,

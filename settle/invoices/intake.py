@@ -107,6 +107,11 @@ def _read_csv(stream: IO[str]) -> Iterator[RawInvoice]:
     if missing:
         yield RawInvoice(1, {}, problem=f"the CSV header lacks {', '.join(missing)}")
         return
+    # Refused as in JSON Lines: a misspelt optional column (e.g. `tax_rte`) would otherwise be dropped unseen.
+    unknown = [name for name in reader.fieldnames or [] if name not in CSV_HEADER]
+    if unknown:
+        yield RawInvoice(1, {}, problem=f"the CSV header has unknown column(s) {', '.join(unknown)}")
+        return
     current: RawInvoice | None = None
     for row in reader:
         line_number = reader.line_num

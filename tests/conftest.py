@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated database on SQLite, and on PostgreSQL when SETTLE_TEST_POSTGRES_URL is set.
+
+Each test run gets its own PostgreSQL database (dropped at the end); each test starts from empty
+tables. In CI the PostgreSQL URL must be set: the PostgreSQL tests run there, never skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from settle import db
+from settle.clock import FixedClock
+from settle.schema import metadata
+
+POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") and not POSTGRES_URL:
+        raise pytest.UsageError("CI must set SETTLE_TEST_POSTGRES_URL: the PostgreSQL tests may not be skipped there")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = db.create_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run."""
+    if not POSTGRES_URL:
+        pytest.skip("SETTLE_TEST_POSTGRES_URL is not set")
+    name = f"settle_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = db.create_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database: SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        path = tmp_path / "settle.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    engine = db.create_engine(url)
+    _empty_tables(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    created = db.create_engine(database_url)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 15, 12, 0, tzinfo=UTC))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on PostgreSQL, so a CI log shows they ran rather than skipped."""
+    passed = [report for report in terminalreporter.stats.get("passed", []) if "[postgresql" in report.nodeid]
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if "[postgresql" in report.nodeid]
+    terminalreporter.write_line(f"PostgreSQL tests: {len(passed)} passed, {len(skipped)} skipped")
