@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from settle.errors import InvalidAmount, MixedCurrencies, UnknownCurrency
 
@@ -24,6 +24,11 @@ _EXPONENTS = {
     **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
     **dict.fromkeys("CLF UYW".split(), 4),
 }
+
+
+# Amounts are stored as BIGINT: a larger one is an error, not an overflow somewhere later.
+MAX_MINOR = 2**63 - 1
+_EXACT = Context(prec=60)  # more digits than any BIGINT amount has, so no conversion rounds
 
 
 def check_currency(code: str) -> str:
@@ -47,6 +52,8 @@ class Money:
         if isinstance(self.minor, bool) or not isinstance(self.minor, int):
             raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
         check_currency(self.currency)
+        if not -MAX_MINOR <= self.minor <= MAX_MINOR:
+            raise InvalidAmount(amount=str(self.minor), currency=self.currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -63,7 +70,7 @@ class Money:
             raise InvalidAmount(amount=str(amount), currency=currency) from None
         if not value.is_finite():
             raise InvalidAmount(amount=str(amount), currency=currency)
-        scaled = value.scaleb(exponent(currency))
+        scaled = value.scaleb(exponent(currency), _EXACT)
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(amount=str(amount), currency=currency)
         return cls(int(scaled), currency)
@@ -71,7 +78,7 @@ class Money:
     def to_decimal(self) -> Decimal:
         """The exact amount in major units, with the currency's number of digits."""
         digits = exponent(self.currency)
-        return Decimal(self.minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+        return Decimal(self.minor).scaleb(-digits, _EXACT)
 
     def is_zero(self) -> bool:
         return self.minor == 0

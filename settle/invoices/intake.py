@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +27,7 @@ from settle.errors import SettleError
 from settle.invoices.model import Invoice, InvoiceLine
 from settle.money import Money
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INVOICE_FIELDS = (
     "number",
     "billing_profile",
@@ -179,6 +181,8 @@ def _date(fields: dict[str, Any], name: str, default: date | None = None) -> dat
         return default
     text = _text(fields, name)
     try:
+        if not _ISO_DATE.match(text):  # date.fromisoformat also takes 20260105 and week dates
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise BadRecord(f"'{name}' is not a date in the form YYYY-MM-DD: {text!r}") from None

@@ -10,7 +10,7 @@ from settle.access.service import record, visible_profile_ids
 from settle.clock import Clock, today
 from settle.errors import N_, Invalid
 from settle.invoices.intake import BadRecord, ProfileFacts, RawInvoice, build_invoice
-from settle.invoices.model import Invoice, InvoiceNotFound, InvoiceQuery, InvoiceStatus
+from settle.invoices.model import Invoice, InvoiceHasPayments, InvoiceNotFound, InvoiceQuery, InvoiceStatus
 from settle.uow import UnitOfWork
 
 IMPORT_BATCH = 1000
@@ -76,8 +76,9 @@ def _facts(uow: UnitOfWork, cache: dict[str, ProfileFacts | None], raw: RawInvoi
     profile_id = raw.fields.get("billing_profile")
     if raw.problem is not None:
         raise BadRecord(raw.problem)
-    if not isinstance(profile_id, str):
+    if not isinstance(profile_id, str) or not profile_id.strip():
         raise BadRecord("'billing_profile' is missing")
+    profile_id = profile_id.strip()
     if profile_id not in cache:
         profile = uow.profiles.find(profile_id)
         cache[profile_id] = (
@@ -114,6 +115,8 @@ def void_invoice(
 ) -> Invoice:
     """Cancel an invoice nothing was paid on (operators; the provider issues a corrected one)."""
     invoice = uow.invoices.get(number, for_update=True)
+    if uow.payments.in_flight_invoices([invoice.id]):
+        raise InvoiceHasPayments(number=invoice.id)
     voided = invoice.voided(clock.now())
     uow.invoices.update(voided)
     record(uow, clock, actor_id, "invoice.voided", f"invoices/{number}", details={"reason": reason} if reason else None)

@@ -151,10 +151,148 @@ class Payment:
             challenge_url=None,
         )
 
+    def awaiting_challenge(self, challenge_url: str, processor_reference: str) -> Payment:
+        return replace(
+            self,
+            status=PaymentStatus.REQUIRES_ACTION,
+            challenge_url=challenge_url,
+            processor_reference=processor_reference,
+        )
+
     def failed(self, at: datetime, code: DeclineCode) -> Payment:
+        if self.status is PaymentStatus.SUCCEEDED:
+            raise ValueError("a succeeded payment cannot fail afterwards: refund it")
         return replace(self, status=PaymentStatus.FAILED, completed_at=at, decline_code=code, challenge_url=None)
 
 
 def receipt_number(invoice_id: str, sequence: int) -> str:
     """Receipts are numbered per invoice: the invoice number and a counter, e.g. G000123456-R1."""
     return f"{invoice_id}-R{sequence}"
+
+
+class AmountChanged(Conflict):
+    code = "AmountChanged"
+    message = N_("The amount due on invoice '{number}' is now {due}, not {seen}. Check the invoice and pay again.")
+
+
+class PaymentInProgress(Conflict):
+    code = "PaymentInProgress"
+    message = N_("A payment of invoice '{number}' is already in progress.")
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "IdempotencyKeyReused"
+    message = N_("This idempotency key was used for a different payment request.")
+
+
+class CardLimitExceeded(Invalid):
+    code = "CardLimitExceeded"
+    message = N_("Invoices above {limit} cannot be paid by card. Pay by bank transfer instead.")
+
+
+class CardTypeRefused(Invalid):
+    code = "CardTypeRefused"
+    message = N_("{funding} cards are not accepted. Use another card or pay by bank transfer.")
+
+
+# Default ceilings for card payments, about USD 50,000 in each currency (major units).
+DEFAULT_CARD_LIMITS = {
+    "USD": 50_000,
+    "EUR": 46_000,
+    "GBP": 40_000,
+    "CHF": 44_000,
+    "DKK": 345_000,
+    "SEK": 530_000,
+    "NOK": 540_000,
+    "CAD": 70_000,
+    "AUD": 77_000,
+    "NZD": 85_000,
+    "JPY": 7_500_000,
+    "PLN": 200_000,
+}
+
+
+@dataclass(frozen=True)
+class CardPolicy:
+    """The provider's rules for card payments (configurable)."""
+
+    limits: dict[str, int] | None = None  # major units per currency; None: the defaults above
+    refuse_prepaid: bool = False
+
+    def check(self, method: PaymentMethod, amount: Money) -> None:
+        limits = DEFAULT_CARD_LIMITS if self.limits is None else self.limits
+        if amount.currency in limits:
+            ceiling = Money.from_decimal(limits[amount.currency], amount.currency)
+            if amount > ceiling:
+                raise CardLimitExceeded(limit=str(ceiling))
+        if self.refuse_prepaid and method.funding is CardFunding.PREPAID:
+            raise CardTypeRefused(funding=method.funding.value)
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    """What the person pressing Pay now saw and chose."""
+
+    invoice_number: str
+    payment_method_id: str
+    amount_seen: Money
+    idempotency_key: str
+    client_address: str | None = None
+
+    def same_as(self, payment: Payment) -> bool:
+        return (payment.invoice_id, payment.payment_method_id, payment.amount) == (
+            self.invoice_number,
+            self.payment_method_id,
+            self.amount_seen,
+        )
+
+
+@dataclass(frozen=True)
+class Succeeded:
+    payment: Payment
+
+    @property
+    def receipt_number(self) -> str:
+        assert self.payment.receipt_number is not None
+        return self.payment.receipt_number
+
+
+@dataclass(frozen=True)
+class Declined:
+    payment: Payment
+
+    @property
+    def code(self) -> DeclineCode:
+        assert self.payment.decline_code is not None
+        return self.payment.decline_code
+
+
+@dataclass(frozen=True)
+class RequiresAction:
+    payment: Payment
+
+    @property
+    def challenge_url(self) -> str:
+        assert self.payment.challenge_url is not None
+        return self.payment.challenge_url
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """The charge was sent but its outcome is not known yet (reconcile will finish it)."""
+
+    payment: Payment
+
+
+PaymentOutcome = Succeeded | Declined | RequiresAction | InProgress
+
+
+def outcome_of(payment: Payment) -> PaymentOutcome:
+    """The outcome a stored payment stands for (a retry with its key gets this back)."""
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return Succeeded(payment)
+    if payment.status is PaymentStatus.FAILED:
+        return Declined(payment)
+    if payment.status is PaymentStatus.REQUIRES_ACTION:
+        return RequiresAction(payment)
+    return InProgress(payment)

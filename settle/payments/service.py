@@ -12,6 +12,7 @@ from settle.money import Money
 from settle.payments.model import (
     CardFunding,
     Payment,
+    PaymentInProgress,
     PaymentMethod,
     PaymentMethodFamily,
     PaymentStatus,
@@ -31,6 +32,8 @@ def record_bank_transfer(
 ) -> tuple[Payment, Invoice]:
     """Record money received by bank transfer against an invoice (all of the amount due, or part)."""
     invoice = uow.invoices.get(invoice_number, for_update=True)
+    if uow.payments.in_flight_invoices([invoice.id]):  # the card payment's outcome comes first
+        raise PaymentInProgress(number=invoice.id)
     paid = invoice.with_payment(amount)
     now = clock.now()
     payment = Payment(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -215,6 +216,13 @@ class PaymentStore:
             payments.c.invoice_id == invoice_id, payments.c.status == PaymentStatus.SUCCEEDED.value
         )
         return int(self.connection.scalar(query) or 0)
+
+    def in_flight_before(self, moment: datetime) -> list[Payment]:
+        """Payments still in flight that started before `moment` (for reconciliation)."""
+        query = payments.select().where(
+            payments.c.status.in_([status.value for status in IN_FLIGHT]), payments.c.created_at < moment
+        )
+        return [_payment(row) for row in self.connection.execute(query.order_by(payments.c.created_at))]
 
     def in_flight_invoices(self, invoice_ids: Iterable[str]) -> set[str]:
         """Which of these invoices have a payment in flight (they show Processing)."""
