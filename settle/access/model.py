@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from settle.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from settle.errors import N_, Conflict, Forbidden, Invalid, NotFound, SettleError
 
 
 class ScopeKind(StrEnum):
@@ -171,18 +171,17 @@ def require(
     permission: Permission,
     scope: Scope,
     *,
-    resource: str,
-    id: str,
+    not_found: SettleError,
     visible_with: Permission = Permission.VIEW,
 ) -> None:
-    """Raise NotFound when the user cannot see the resource at all (no leak of its existence),
+    """Raise `not_found` when the user cannot see the resource at all (no leak of its existence),
     Forbidden naming the permission when they see it but may not do this.
 
     `visible_with` is what seeing the resource takes: VIEW for a scope, VIEW_INVOICES for an
     invoice or anything else that hangs off a billing profile's invoices."""
     granted = permissions_at(assignments, scope)
     if visible_with not in granted:
-        raise NotFound(resource=resource, id=id)
+        raise not_found
     if permission not in granted:
         raise Forbidden(permission=permission.value)
 

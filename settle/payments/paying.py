@@ -90,8 +90,7 @@ def _start(
         assignments,
         Permission.PAY_INVOICES,
         scope,
-        resource="Invoice",
-        id=invoice.id,
+        not_found=InvoiceNotFound(id=invoice.id),
         visible_with=Permission.VIEW_INVOICES,
     )
     invoice.check_payable()
@@ -213,3 +212,15 @@ def _decline_code(code: str | None) -> DeclineCode:
         return DeclineCode(code or DeclineCode.CARD_DECLINED)
     except ValueError:
         return DeclineCode.CARD_DECLINED
+
+
+def confirm_payment(engine: Engine, processor: Processor, clock: Clock, payment_id: str) -> PaymentOutcome:
+    """After a 3-D Secure challenge (or any wait): ask the processor and record the outcome."""
+    with UnitOfWork(engine, write=False) as uow:
+        payment = uow.payments.get(payment_id)
+    if not payment.in_flight:
+        return outcome_of(payment)
+    charge = processor.find_charge(payment.id)
+    if charge is None:
+        return InProgress(payment)
+    return finish(engine, clock, payment.id, charge)

@@ -86,14 +86,22 @@ def test_roles_held_at_several_scopes_add_up() -> None:
 def test_require_passes_when_the_permission_is_granted() -> None:
     held = [assignment(Role.INVOICE_MANAGER, P1)]
 
-    require(held, P.PAY_INVOICES, P1, resource="Invoice", id="G000000001")  # raises if not permitted
+    require(
+        held, P.PAY_INVOICES, P1, not_found=NotFound(resource="Invoice", id="G000000001")
+    )  # raises if not permitted
 
 
 def test_require_is_forbidden_naming_the_permission_when_visible_but_not_permitted() -> None:
     held = [assignment(Role.BILLING_PROFILE_READER, P1)]
 
     with pytest.raises(Forbidden) as caught:
-        require(held, P.PAY_INVOICES, P1, resource="Invoice", id="G000000001", visible_with=P.VIEW_INVOICES)
+        require(
+            held,
+            P.PAY_INVOICES,
+            P1,
+            not_found=NotFound(resource="Invoice", id="G000000001"),
+            visible_with=P.VIEW_INVOICES,
+        )
     assert caught.value.params == {"permission": "pay_invoices"}
     assert caught.value.kind is ErrorKind.FORBIDDEN
     assert "pay_invoices" in str(caught.value)
@@ -109,7 +117,9 @@ def test_require_is_forbidden_naming_the_permission_when_visible_but_not_permitt
 )
 def test_require_is_not_found_when_the_scope_is_not_visible(role: Role, held_at: Scope, scope: Scope) -> None:
     with pytest.raises(NotFound) as caught:
-        require([assignment(role, held_at)], P.VIEW_INVOICES, scope, resource="Billing profile", id="P2")
+        require(
+            [assignment(role, held_at)], P.VIEW_INVOICES, scope, not_found=NotFound(resource="Billing profile", id="P2")
+        )
     assert caught.value.params == {"resource": "Billing profile", "id": "P2"}
     assert caught.value.kind is ErrorKind.NOT_FOUND
 
@@ -119,12 +129,18 @@ def test_require_is_not_found_for_an_invoice_when_only_the_profile_is_visible() 
     held = [assignment(Role.INVOICE_SECTION_OWNER, S1)]
 
     with pytest.raises(NotFound):
-        require(held, P.PAY_INVOICES, P1, resource="Invoice", id="G000000001", visible_with=P.VIEW_INVOICES)
+        require(
+            held,
+            P.PAY_INVOICES,
+            P1,
+            not_found=NotFound(resource="Invoice", id="G000000001"),
+            visible_with=P.VIEW_INVOICES,
+        )
 
 
 def test_require_is_not_found_rather_than_forbidden_for_a_stranger() -> None:
     with pytest.raises(NotFound):
-        require([], P.MANAGE_ROLES, ACCOUNT, resource="Billing account", id="ACC-A")
+        require([], P.MANAGE_ROLES, ACCOUNT, not_found=NotFound(resource="Billing account", id="ACC-A"))
 
 
 @pytest.mark.parametrize(
