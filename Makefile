@@ -22,6 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check settle tests bench
+	$(BIN)/ruff format --check settle tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -1,0 +1,177 @@
+"""The simulated processor's HTTP face: the tokenization endpoint the browser posts card numbers to,
+the charge/refund API Settle's server calls, and the 3-D Secure challenge page the card holder sees."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from html import escape
+from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, StrictInt
+from starlette.concurrency import run_in_threadpool
+
+from settle.errors import ErrorKind, Invalid, SettleError
+from settle.money import Money
+from settle.processor import wire
+from settle.processor.interface import ChargeStatus
+from settle.processor.simulated import SimulatedProcessor
+
+_STATUS = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.PAYMENT_FAILED: 402,
+    ErrorKind.UNAVAILABLE: 503,
+}
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+
+
+class TokenRequest(BaseModel):
+    number: str = Field(max_length=40)
+    exp_month: StrictInt
+    exp_year: StrictInt
+    cvc: str = Field(max_length=8)
+    holder: str = Field(default="", max_length=200)
+
+
+class ChargeRequest(BaseModel):
+    token: str = Field(max_length=40)
+    amount_minor: StrictInt
+    currency: str = Field(min_length=3, max_length=3)
+    description: str = Field(default="", max_length=500)
+
+
+class RefundRequest(BaseModel):
+    charge_reference: str = Field(max_length=40)
+    amount_minor: StrictInt
+    currency: str = Field(min_length=3, max_length=3)
+
+
+def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
+    """The app; Settle's server mounts it at /processor, or it runs on its own."""
+    app = FastAPI(title="Settle simulated processor", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.processor = processor
+    _add_error_answers(app)
+    _add_token_cors(app)
+
+    @app.post("/v1/tokens")
+    def create_token(body: TokenRequest) -> JSONResponse:
+        token = processor.tokenize(body.number, body.exp_month, body.exp_year, body.cvc, body.holder)
+        return JSONResponse(wire.card_token_to_json(token))
+
+    @app.post("/v1/charges")
+    def create_charge(body: ChargeRequest, idempotency_key: IdempotencyKey) -> JSONResponse:
+        amount = Money(body.amount_minor, body.currency)
+        charge = processor.charge(body.token, amount, idempotency_key, body.description)
+        return JSONResponse(wire.charge_to_json(charge))
+
+    @app.get("/v1/charges/{idempotency_key:path}")
+    def find_charge(idempotency_key: str) -> JSONResponse:
+        charge = processor.find_charge(idempotency_key)
+        if charge is None:
+            message = "No charge was made with this idempotency key."
+            return JSONResponse({"error": {"code": "ChargeNotFound", "message": message}}, status_code=404)
+        return JSONResponse(wire.charge_to_json(charge))
+
+    @app.post("/v1/refunds")
+    def create_refund(body: RefundRequest, idempotency_key: IdempotencyKey) -> JSONResponse:
+        refund = processor.refund(body.charge_reference, Money(body.amount_minor, body.currency), idempotency_key)
+        return JSONResponse(wire.refund_to_json(refund))
+
+    @app.get("/challenge/{reference}", response_class=HTMLResponse)
+    def show_challenge(reference: str, request: Request, return_url: str = "") -> HTMLResponse:
+        charge = processor.find_charge_by_reference(reference)
+        if charge is None:
+            return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
+        if charge.status is not ChargeStatus.REQUIRES_ACTION:
+            return _done_page(charge.status, _safe_return_url(return_url, request))
+        body = (
+            f"<p>Your bank asks you to confirm a payment of <strong>{escape(str(charge.amount))}</strong>.</p>"
+            f'<form method="post" action="{escape(reference)}">'
+            f'<input type="hidden" name="return_url" value="{escape(return_url)}">'
+            '<button type="submit" name="action" value="complete">Complete</button> '
+            '<button type="submit" name="action" value="fail">Fail</button></form>'
+        )
+        return _page("3-D Secure", body)
+
+    @app.post("/challenge/{reference}", response_model=None)
+    async def answer_challenge(reference: str, request: Request) -> Response:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        action = form.get("action", [""])[0]
+        if action not in ("complete", "fail"):
+            return _page("3-D Secure", "<p>Choose Complete or Fail.</p>", status_code=400)
+        if await run_in_threadpool(processor.find_charge_by_reference, reference) is None:
+            return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
+        charge = await run_in_threadpool(processor.complete_challenge, reference, action == "complete")
+        return_url = form.get("return_url", [request.query_params.get("return_url", "")])[0]
+        safe = _safe_return_url(return_url, request)
+        if safe is not None:
+            return RedirectResponse(safe, status_code=303)
+        return _done_page(charge.status, None)
+
+    return app
+
+
+def _add_error_answers(app: FastAPI) -> None:
+    @app.exception_handler(SettleError)
+    async def settle_error(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, SettleError)
+        return JSONResponse(wire.error_to_json(error), status_code=_STATUS[error.kind])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        fields = ", ".join(".".join(str(part) for part in item["loc"]) for item in error.errors())
+        return JSONResponse(wire.error_to_json(Invalid(reason=f"Invalid request: {fields}.")), status_code=400)
+
+
+def _add_token_cors(app: FastAPI) -> None:
+    """Card numbers go from the browser straight to /v1/tokens, from any origin; nothing else is open."""
+    cors = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+    }
+
+    @app.middleware("http")
+    async def token_cors(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if not request.url.path.endswith("/v1/tokens"):
+            return await call_next(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=cors)
+        response = await call_next(request)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+def _safe_return_url(return_url: str, request: Request) -> str | None:
+    """Redirect only back to this host or to 127.0.0.1, never to wherever a link says."""
+    if not return_url or any(char in return_url for char in "\\\r\n\t ") or return_url.startswith("//"):
+        return None
+    parts = urlsplit(return_url)
+    if not parts.scheme and not parts.netloc and return_url.startswith("/"):
+        return return_url
+    ours = parts.hostname == "127.0.0.1" or parts.netloc == request.url.netloc
+    if parts.scheme in ("http", "https") and parts.username is None and parts.password is None and ours:
+        return return_url
+    return None
+
+
+def _done_page(status: ChargeStatus, return_url: str | None) -> HTMLResponse:
+    outcome = "confirmed" if status is ChargeStatus.SUCCEEDED else "not confirmed"
+    back = f'<p><a href="{escape(return_url)}">Back to the shop</a></p>' if return_url else ""
+    return _page("3-D Secure", f"<p>Done: the payment was {outcome}. You can close this page.</p>{back}")
+
+
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    html = (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<h1>{escape(title)}</h1>{body}</html>"
+    )
+    return HTMLResponse(html, status_code=status_code)
