@@ -64,6 +64,14 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
         token = processor.tokenize(body.number, body.exp_month, body.exp_year, body.cvc, body.holder)
         return JSONResponse(wire.card_token_to_json(token))
 
+    @app.get("/v1/tokens/{token}")
+    def find_token(token: str) -> JSONResponse:
+        found = processor.find_token(token)
+        if found is None:
+            message = "There is no such card token."
+            return JSONResponse({"error": {"code": "TokenNotFound", "message": message}}, status_code=404)
+        return JSONResponse(wire.card_token_to_json(found))
+
     @app.post("/v1/charges")
     def create_charge(body: ChargeRequest, idempotency_key: IdempotencyKey) -> JSONResponse:
         amount = Money(body.amount_minor, body.currency)

@@ -27,6 +27,10 @@ class HttpProcessor:
         body = {"number": number, "exp_month": expiry_month, "exp_year": expiry_year, "cvc": cvc, "holder": holder}
         return wire.card_token_from_json(self._send("POST", "/v1/tokens", json=body).json())
 
+    def find_token(self, token: str) -> CardToken | None:
+        response = self._send("GET", f"/v1/tokens/{quote(token, safe='')}", absent_ok=True)
+        return None if response.status_code == 404 else wire.card_token_from_json(response.json())
+
     def charge(self, token: str, amount: Money, idempotency_key: str, description: str) -> Charge:
         """Charge the card once per idempotency key: the same key again returns the first charge."""
         body = {"token": token, "amount_minor": amount.minor, "currency": amount.currency, "description": description}

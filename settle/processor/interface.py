@@ -69,3 +69,7 @@ class Processor(Protocol):
     def refund(self, charge_reference: str, amount: Money, idempotency_key: str) -> Refund:
         """Give back part or all of a charge, once per idempotency key."""
         ...
+
+    def find_token(self, token: str) -> CardToken | None:
+        """What the processor knows of a card token (Settle never trusts the browser's word on it)."""
+        ...

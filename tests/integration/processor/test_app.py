@@ -138,7 +138,10 @@ def test_http_processor_pays_exactly_once_against_a_real_server(processor_url: s
             with _serving(create_processor_app(processor), listener):
                 with pytest.raises(InvalidCardNumber):
                     remote.tokenize("4242424242424241", 12, 2030, "123", "Jane Doe")
-                token = remote.tokenize("4242 4242 4242 4242", 12, 2030, "123", "Jane Doe").token
+                card = remote.tokenize("4242 4242 4242 4242", 12, 2030, "123", "Jane Doe")
+                token = card.token
+                assert remote.find_token(token) == card
+                assert remote.find_token("tok_unknown") is None
                 amount = Money(10000, "EUR")
 
                 processor.faults.add(Fault.ERROR_5XX, Fault.SLOW)
