@@ -14,17 +14,60 @@ class Settings:
     timezone: str = "UTC"
     signup: bool = True
     base_url: str = "http://127.0.0.1:8000"
+    processor_url: str = ""  # a processor served elsewhere; empty: the built-in one, in this process
+    processor_database_url: str = ""  # the built-in processor's own database
+    reconcile_after_seconds: int = 300  # a payment in flight this long is asked after at the processor
+    reconcile_every_seconds: int = 60  # 0: the server does not reconcile by itself
+    card_limits: dict[str, int] | None = None  # major units per currency; None: Settle's defaults
+    refuse_prepaid_cards: bool = False
+
+    @property
+    def processor_ledger_url(self) -> str:
+        """The built-in processor's own database: as configured, else a file beside Settle's."""
+        return self.processor_database_url or _beside(self.database_url, "processor")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        database_url = env.get("SETTLE_DATABASE_URL", cls.database_url)
         return cls(
-            database_url=env.get("SETTLE_DATABASE_URL", cls.database_url),
+            database_url=database_url,
             secret_key=env.get("SETTLE_SECRET_KEY", "") or _local_secret(),
             timezone=env.get("SETTLE_TIMEZONE", cls.timezone),
-            signup=env.get("SETTLE_SIGNUP", "on").lower() not in {"off", "0", "false", "no"},
+            signup=_flag(env.get("SETTLE_SIGNUP", "on")),
             base_url=env.get("SETTLE_BASE_URL", cls.base_url).rstrip("/"),
+            processor_url=env.get("SETTLE_PROCESSOR_URL", "").rstrip("/"),
+            processor_database_url=env.get("SETTLE_PROCESSOR_DATABASE_URL", ""),
+            reconcile_after_seconds=int(env.get("SETTLE_RECONCILE_AFTER_SECONDS", cls.reconcile_after_seconds)),
+            reconcile_every_seconds=int(env.get("SETTLE_RECONCILE_EVERY_SECONDS", cls.reconcile_every_seconds)),
+            card_limits=_limits(env.get("SETTLE_CARD_LIMITS", "")),
+            refuse_prepaid_cards=_flag(env.get("SETTLE_REFUSE_PREPAID_CARDS", "off")),
         )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in {"off", "0", "false", "no", ""}
+
+
+def _limits(value: str) -> dict[str, int] | None:
+    """`EUR=46000,USD=50000` → {"EUR": 46000, "USD": 50000}; empty → None (the defaults)."""
+    if not value.strip():
+        return None
+    limits = {}
+    for part in value.split(","):
+        currency, _, amount = part.partition("=")
+        if not amount.strip().isdigit():
+            raise ValueError(f"SETTLE_CARD_LIMITS: '{part}' is not CURRENCY=AMOUNT")
+        limits[currency.strip().upper()] = int(amount)
+    return limits
+
+
+def _beside(database_url: str, suffix: str) -> str:
+    """The built-in processor keeps its ledger in a file beside Settle's own SQLite file (never in
+    Settle's tables); with PostgreSQL, in a SQLite file in the working directory unless configured."""
+    if database_url.startswith("sqlite:///") and database_url.endswith(".db"):
+        return database_url.removesuffix(".db") + f"-{suffix}.db"
+    return f"sqlite:///settle-{suffix}.db"
 
 
 def _local_secret() -> str:

@@ -20,7 +20,8 @@ from settle.db import metadata
 from settle.invoices.model import Invoice, InvoiceLine
 from settle.invoices.service import void_invoice
 from settle.money import Money
-from settle.payments.service import record_bank_transfer, save_card, set_default_payment_method
+from settle.payments.service import make_default_payment_method, record_bank_transfer, save_card
+from settle.processor.interface import Tokenizer
 from settle.uow import UnitOfWork
 
 PASSWORD = "demo-password"
@@ -30,6 +31,7 @@ CONTOSO_BILLING = "CNTS-BILL-EUR-001"
 CONTOSO_RND = "CNTS-RAND-DKK-002"
 FABRIKAM_BILLING = "FBKM-BILL-USD-001"
 PAYMENT_TERMS_DAYS = 30
+VISA = "4242424242424242"  # the public test card that always succeeds
 SERVICES = ("Virtual Machines", "Storage", "Azure SQL Database", "Bandwidth", "Azure Monitor", "App Service")
 
 
@@ -58,8 +60,8 @@ def reset(uow: UnitOfWork) -> None:
         uow.connection.execute(sa.delete(table))
 
 
-def load(uow: UnitOfWork, clock: Clock) -> None:
-    """Create the demo data in the caller's transaction."""
+def load(uow: UnitOfWork, clock: Clock, processor: Tokenizer) -> None:
+    """Create the demo data in the caller's transaction; the saved card is tokenised at `processor`."""
     people = {
         user.email: add_user(uow, clock, email=user.email, display_name=user.name, password=PASSWORD) for user in USERS
     }
@@ -132,20 +134,10 @@ def load(uow: UnitOfWork, clock: Clock) -> None:
         scope=Scope(CONTOSO, CONTOSO_BILLING),
     )
     _issue_invoices(uow, clock, sections)
-    expiry = today(clock)
-    card = save_card(
-        uow,
-        clock,
-        owner_id=admin.id,
-        processor_token="tok_demo_visa_4242",
-        brand="visa",
-        last4="4242",
-        expiry_month=12,
-        expiry_year=expiry.year + 3,
-        holder="Contoso Admin",
-        linked_to=[CONTOSO_BILLING, CONTOSO_RND],
-    )
-    set_default_payment_method(uow, clock, profile_id=CONTOSO_BILLING, method_id=card.id, actor_id=admin.id)
+    # The processor holds the card; Settle keeps its token, brand, last 4, expiry and holder.
+    token = processor.tokenize(VISA, 12, today(clock).year + 3, "123", "Contoso Admin")
+    card = save_card(uow, clock, owner_id=admin.id, token=token, linked_to=[CONTOSO_BILLING, CONTOSO_RND])
+    make_default_payment_method(uow, clock, actor_id=admin.id, profile_id=CONTOSO_BILLING, method_id=card.id)
 
 
 def _issue_invoices(uow: UnitOfWork, clock: Clock, sections: dict[str, list[tuple[str, str]]]) -> None:

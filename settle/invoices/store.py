@@ -175,6 +175,14 @@ class InvoiceStore:
             raise InvoiceNotFound(id=number)
         return invoice
 
+    def has_unpaid(self, billing_profile_id: str) -> bool:
+        """Whether the profile has an invoice with something still to pay (not void)."""
+        c = invoices.c
+        query = sa.select(c.id).where(
+            c.billing_profile_id == billing_profile_id, c.voided_at.is_(None), c.amount_due_minor > 0
+        )
+        return self.connection.execute(query.limit(1)).first() is not None
+
     def existing_numbers(self, numbers: Iterable[str]) -> set[str]:
         wanted = list(numbers)
         found: set[str] = set()

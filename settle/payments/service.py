@@ -1,12 +1,15 @@
-"""Use cases of payments: recording money received by bank transfer, and saving cards."""
+"""Use cases of payment methods (add, list, make default, replace, remove) and of bank transfers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from settle import ids
+from settle.access.model import Permission, Scope, require
 from settle.access.service import record
-from settle.clock import Clock
+from settle.accounts.model import BillingProfile, BillingProfileNotFound
+from settle.clock import Clock, today
+from settle.errors import N_, Invalid
 from settle.invoices.model import Invoice
 from settle.money import Money
 from settle.payments.model import (
@@ -15,10 +18,27 @@ from settle.payments.model import (
     PaymentInProgress,
     PaymentMethod,
     PaymentMethodFamily,
+    PaymentMethodIsDefault,
+    PaymentMethodNotFound,
     PaymentStatus,
     receipt_number,
 )
+from settle.processor.interface import CardToken, Processor
 from settle.uow import UnitOfWork
+
+
+class UnknownCardToken(Invalid):
+    code = "UnknownCardToken"
+    message = N_("The card could not be saved: the processor does not know this card token. Enter the card again.")
+
+
+@dataclass(frozen=True)
+class PaymentMethodView:
+    """A payment method as a billing profile's list shows it."""
+
+    method: PaymentMethod
+    is_default: bool
+    expired: bool
 
 
 def record_bank_transfer(
@@ -67,51 +87,197 @@ def save_card(
     clock: Clock,
     *,
     owner_id: str,
-    processor_token: str,
-    brand: str,
-    last4: str,
-    expiry_month: int,
-    expiry_year: int,
-    holder: str,
-    linked_to: Iterable[str] = (),
-    funding: CardFunding = CardFunding.CREDIT,
+    token: CardToken,
+    linked_to: list[str],
+    client_address: str | None = None,
 ) -> PaymentMethod:
-    """Keep a tokenised card (never its number) and link it to billing profiles."""
+    """Keep a tokenised card (never its number) and link it to billing profiles. No permission
+    check: callers are add_card, the operator's tools and the demo data."""
     method = PaymentMethod(
         id=ids.opaque_id(),
         owner_id=owner_id,
         family=PaymentMethodFamily.CREDIT_CARD,
-        display_name=f"{brand.title()} •••• {last4}",
+        display_name=f"{token.brand.title()} •••• {token.last4}",
         created_at=clock.now(),
-        brand=brand,
-        last4=last4,
-        expiry_month=expiry_month,
-        expiry_year=expiry_year,
-        holder=holder,
-        funding=funding,
-        processor_token=processor_token,
+        brand=token.brand,
+        last4=token.last4,
+        expiry_month=token.expiry_month,
+        expiry_year=token.expiry_year,
+        holder=token.holder,
+        funding=_funding(token.funding),
+        processor_token=token.token,
     )
     profiles = [uow.profiles.get(profile_id) for profile_id in linked_to]
     uow.payment_methods.add(method, linked_to=[profile.id for profile in profiles])
-    record(uow, clock, owner_id, "payment_method.added", f"paymentMethods/{method.id}")
+    record(
+        uow,
+        clock,
+        owner_id,
+        "payment_method.added",
+        f"paymentMethods/{method.id}",
+        client_address=client_address,
+        details={"profiles": ",".join(linked_to), "card": method.display_name},
+    )
     return method
 
 
-def set_default_payment_method(
-    uow: UnitOfWork, clock: Clock, *, profile_id: str, method_id: str, actor_id: str | None = None
-) -> None:
-    from dataclasses import replace
+def add_card(
+    uow: UnitOfWork,
+    clock: Clock,
+    processor: Processor,
+    *,
+    actor_id: str,
+    profile_id: str,
+    token_id: str,
+    make_default: bool = False,
+    client_address: str | None = None,
+) -> PaymentMethod:
+    """Link a card the browser tokenised at the processor to a billing profile."""
+    profile = _profile_to_manage(uow, actor_id, profile_id)
+    token = processor.find_token(token_id)
+    if token is None:
+        raise UnknownCardToken()
+    method = save_card(
+        uow, clock, owner_id=actor_id, token=token, linked_to=[profile.id], client_address=client_address
+    )
+    method.check_can_pay(today(clock))
+    if make_default or profile.default_payment_method_id is None:  # a profile's first card is its default
+        make_default_payment_method(
+            uow, clock, actor_id=actor_id, profile_id=profile.id, method_id=method.id, client_address=client_address
+        )
+    return method
 
-    profile = uow.profiles.get(profile_id)
-    method = uow.payment_methods.get(method_id)
-    if profile.id not in uow.payment_methods.linked_profiles(method.id):
-        uow.payment_methods.link(method.id, profile.id)
-    uow.profiles.update(replace(profile, default_payment_method_id=method.id))
+
+def list_payment_methods(uow: UnitOfWork, clock: Clock, *, actor_id: str, profile_id: str) -> list[PaymentMethodView]:
+    """A billing profile's saved payment methods, the default first; expired cards are marked."""
+    profile = uow.profiles.find(profile_id)
+    if profile is None:
+        raise BillingProfileNotFound(id=profile_id)
+    require(
+        uow.roles.for_user(actor_id),
+        Permission.VIEW_INVOICES,
+        Scope(profile.billing_account_id, profile.id),
+        not_found=BillingProfileNotFound(id=profile_id),
+        visible_with=Permission.VIEW_INVOICES,
+    )
+    day = today(clock)
+    views = [
+        PaymentMethodView(method, method.id == profile.default_payment_method_id, method.is_expired(day))
+        for method in uow.payment_methods.list_for_profile(profile.id)
+    ]
+    return sorted(views, key=lambda view: not view.is_default)
+
+
+def make_default_payment_method(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor_id: str,
+    profile_id: str,
+    method_id: str,
+    client_address: str | None = None,
+) -> BillingProfile:
+    profile = _profile_to_manage(uow, actor_id, profile_id)
+    method = _linked_method(uow, profile, method_id)
+    method.check_can_pay(today(clock))
+    updated = replace(profile, default_payment_method_id=method.id)
+    uow.profiles.update(updated)
     record(
         uow,
         clock,
         actor_id,
         "payment_method.made_default",
-        f"billingProfiles/{profile.id}",
+        _profile_resource(profile),
+        client_address=client_address,
         details={"method": method.id},
     )
+    return updated
+
+
+def replace_payment_method(
+    uow: UnitOfWork,
+    clock: Clock,
+    processor: Processor,
+    *,
+    actor_id: str,
+    profile_id: str,
+    old_method_id: str,
+    token_id: str,
+    client_address: str | None = None,
+) -> PaymentMethod:
+    """A new card in place of an old one: it takes over as default if the old one was."""
+    profile = _profile_to_manage(uow, actor_id, profile_id)
+    old = _linked_method(uow, profile, old_method_id)
+    new = add_card(
+        uow,
+        clock,
+        processor,
+        actor_id=actor_id,
+        profile_id=profile.id,
+        token_id=token_id,
+        make_default=profile.default_payment_method_id == old.id,
+        client_address=client_address,
+    )
+    remove_payment_method(
+        uow, clock, actor_id=actor_id, profile_id=profile.id, method_id=old.id, client_address=client_address
+    )
+    return new
+
+
+def remove_payment_method(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor_id: str,
+    profile_id: str,
+    method_id: str,
+    client_address: str | None = None,
+) -> None:
+    """Take a payment method off a billing profile. The default of a profile with unpaid invoices
+    must be replaced first; a method linked to no profile any more is removed for good."""
+    profile = _profile_to_manage(uow, actor_id, profile_id)
+    method = _linked_method(uow, profile, method_id)
+    if profile.default_payment_method_id == method.id:
+        if uow.invoices.has_unpaid(profile.id):
+            raise PaymentMethodIsDefault(profile=profile.display_name)
+        uow.profiles.update(replace(profile, default_payment_method_id=None))
+    uow.payment_methods.unlink(method.id, profile.id)
+    if not uow.payment_methods.linked_profiles(method.id):
+        uow.payment_methods.update(replace(method, removed_at=clock.now()))
+    record(
+        uow,
+        clock,
+        actor_id,
+        "payment_method.removed",
+        _profile_resource(profile),
+        client_address=client_address,
+        details={"method": method.id},
+    )
+
+
+def _profile_to_manage(uow: UnitOfWork, actor_id: str, profile_id: str) -> BillingProfile:
+    profile = uow.profiles.find(profile_id)
+    not_found = BillingProfileNotFound(id=profile_id)
+    if profile is None:
+        raise not_found
+    scope = Scope(profile.billing_account_id, profile.id)
+    require(uow.roles.for_user(actor_id), Permission.MANAGE_PAYMENT_METHODS, scope, not_found=not_found)
+    return profile
+
+
+def _linked_method(uow: UnitOfWork, profile: BillingProfile, method_id: str) -> PaymentMethod:
+    method = uow.payment_methods.find(method_id)
+    if method is None or profile.id not in uow.payment_methods.linked_profiles(method.id):
+        raise PaymentMethodNotFound(id=method_id)
+    return method
+
+
+def _profile_resource(profile: BillingProfile) -> str:
+    return f"billingAccounts/{profile.billing_account_id}/billingProfiles/{profile.id}"
+
+
+def _funding(value: str) -> CardFunding:
+    try:
+        return CardFunding(value)
+    except ValueError:
+        return CardFunding.UNKNOWN

@@ -73,3 +73,9 @@ class Processor(Protocol):
     def find_token(self, token: str) -> CardToken | None:
         """What the processor knows of a card token (Settle never trusts the browser's word on it)."""
         ...
+
+
+class Tokenizer(Protocol):
+    """What the browser does at the processor; the demo data and tests do it directly."""
+
+    def tokenize(self, number: str, expiry_month: int, expiry_year: int, cvc: str, holder: str) -> CardToken: ...

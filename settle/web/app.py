@@ -1,6 +1,12 @@
-"""The web application: the portal and the REST API share one FastAPI app and one engine."""
+"""The web application: the portal and the REST API share one FastAPI app, one engine and one processor."""
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -8,17 +14,33 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from settle import db
+from settle.clock import Clock, SystemClock
 from settle.config import Settings
+from settle.payments.paying import reconcile
+from settle.processor.app import create_processor_app
+from settle.processor.configured import build_processor
+from settle.processor.interface import Processor
+from settle.processor.simulated import SimulatedProcessor
+
+log = logging.getLogger("settle")
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    processor: Processor | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     """Build the app; refuses a database that is not migrated (run `settle db upgrade`)."""
     settings = settings or Settings.from_env()
     engine = engine or db.create_engine(settings.database_url)
+    clock = clock or SystemClock()
     db.check_migrated(engine)
-    app = FastAPI(title="Settle", version="0.1.0", docs_url=None, redoc_url=None)
-    app.state.settings = settings
-    app.state.engine = engine
+    processor = processor or build_processor(settings, clock)
+    app = FastAPI(title="Settle", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan)
+    app.state.settings, app.state.engine, app.state.processor, app.state.clock = settings, engine, processor, clock
+    if isinstance(processor, SimulatedProcessor):  # the browser tokenises cards here, never at Settle's routes
+        app.mount("/processor", create_processor_app(processor))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -38,3 +60,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Reconcile in the background while the server runs (each worker does; finishing a payment
+    is idempotent and takes the invoice's lock, so they never step on each other)."""
+    stop = threading.Event()
+    every = app.state.settings.reconcile_every_seconds
+    worker = threading.Thread(target=_reconcile_loop, args=(app, stop, every), daemon=True, name="reconcile")
+    if every > 0:
+        worker.start()
+    yield
+    stop.set()
+
+
+def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
+    after = timedelta(seconds=app.state.settings.reconcile_after_seconds)
+    while not stop.wait(every):
+        try:
+            report = reconcile(app.state.engine, app.state.processor, app.state.clock, older_than=after)
+            if report.checked:
+                log.info(
+                    "reconciled %s payment(s): %s succeeded, %s failed", report.checked, report.succeeded, report.failed
+                )
+        except Exception:  # a database or processor outage: try again next round
+            log.exception("reconciliation failed; trying again in %s s", every)

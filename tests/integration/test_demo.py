@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from settle import demo
@@ -12,12 +14,20 @@ from settle.accounts.passwords import verify_password
 from settle.clock import FixedClock, today
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
 from settle.invoices.service import list_invoices
+from settle.payments.model import PayRequest, Succeeded
+from settle.payments.paying import pay_invoice
+from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
 
 
-def _load(engine: Engine, clock: FixedClock) -> None:
+@pytest.fixture
+def processor(clock: FixedClock, tmp_path: Path) -> SimulatedProcessor:
+    return SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
+
+
+def _load(engine: Engine, clock: FixedClock, processor: SimulatedProcessor) -> None:
     with UnitOfWork(engine) as uow:
-        demo.load(uow, clock)
+        demo.load(uow, clock, processor)
 
 
 def _statuses(engine: Engine, clock: FixedClock, profile_id: str) -> Counter[InvoiceStatus]:
@@ -26,8 +36,10 @@ def _statuses(engine: Engine, clock: FixedClock, profile_id: str) -> Counter[Inv
     return Counter(row.status for row in rows)
 
 
-def test_contoso_billing_has_24_months_with_every_status(engine: Engine, clock: FixedClock) -> None:
-    _load(engine, clock)
+def test_contoso_billing_has_24_months_with_every_status(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
     statuses = _statuses(engine, clock, demo.CONTOSO_BILLING)
     assert statuses[InvoiceStatus.DUE] >= 2
     assert statuses[InvoiceStatus.PAST_DUE] >= 1
@@ -37,8 +49,10 @@ def test_contoso_billing_has_24_months_with_every_status(engine: Engine, clock: 
     assert sum(statuses.values()) >= 24
 
 
-def test_contoso_rnd_in_dkk_and_fabrikam_in_usd_each_have_a_due_invoice(engine: Engine, clock: FixedClock) -> None:
-    _load(engine, clock)
+def test_contoso_rnd_in_dkk_and_fabrikam_in_usd_each_have_a_due_invoice(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
     assert _statuses(engine, clock, demo.CONTOSO_RND)[InvoiceStatus.DUE] >= 1
     assert _statuses(engine, clock, demo.FABRIKAM_BILLING)[InvoiceStatus.DUE] >= 1
     with UnitOfWork(engine, write=False) as uow:
@@ -51,8 +65,10 @@ def test_contoso_rnd_in_dkk_and_fabrikam_in_usd_each_have_a_due_invoice(engine: 
         assert all(len(uow.sections.list_for_profile(p)) == 2 for p in (demo.CONTOSO_BILLING, demo.CONTOSO_RND))
 
 
-def test_demo_users_sign_in_with_the_demo_password_and_hold_their_roles(engine: Engine, clock: FixedClock) -> None:
-    _load(engine, clock)
+def test_demo_users_sign_in_with_the_demo_password_and_hold_their_roles(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
     contoso, billing, fabrikam = Scope(demo.CONTOSO), Scope(demo.CONTOSO, demo.CONTOSO_BILLING), Scope(demo.FABRIKAM)
     with UnitOfWork(engine, write=False) as uow:
         users = {user.email: user for user in uow.users.list()}
@@ -71,9 +87,9 @@ def test_demo_users_sign_in_with_the_demo_password_and_hold_their_roles(engine: 
 
 
 def test_saved_visa_4242_is_linked_to_both_contoso_profiles_and_default_on_contoso_billing(
-    engine: Engine, clock: FixedClock
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
 ) -> None:
-    _load(engine, clock)
+    _load(engine, clock, processor)
     with UnitOfWork(engine, write=False) as uow:
         billing = uow.profiles.get(demo.CONTOSO_BILLING)
         cards = uow.payment_methods.list_for_profile(demo.CONTOSO_BILLING)
@@ -83,14 +99,40 @@ def test_saved_visa_4242_is_linked_to_both_contoso_profiles_and_default_on_conto
     assert billing.default_payment_method_id == cards[0].id
     assert not cards[0].is_expired(today(clock))
     assert owner.email == "admin@contoso.example"
+    assert billing_rnd_default(engine) is None
 
 
-def test_loading_twice_is_refused_by_is_loaded_and_reset_starts_over(engine: Engine, clock: FixedClock) -> None:
-    _load(engine, clock)
+def billing_rnd_default(engine: Engine) -> str | None:
+    with UnitOfWork(engine, write=False) as uow:
+        return uow.profiles.get(demo.CONTOSO_RND).default_payment_method_id
+
+
+def test_the_admin_pays_a_due_demo_invoice_with_the_saved_card(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
+    with UnitOfWork(engine, write=False) as uow:
+        admin = uow.users.get_by_email("admin@contoso.example")
+        due = list_invoices(
+            uow, clock, InvoiceQuery(frozenset({demo.CONTOSO_BILLING}), statuses=frozenset({InvoiceStatus.DUE}))
+        )
+        card_id = uow.profiles.get(demo.CONTOSO_BILLING).default_payment_method_id
+    invoice = due[0].invoice
+    assert card_id is not None
+    request = PayRequest(invoice.id, card_id, invoice.amount_due, "demo-key")
+    outcome = pay_invoice(engine, processor, clock, actor_id=admin.id, request=request)
+    assert isinstance(outcome, Succeeded)
+    assert processor.total_charged(invoice.currency) == invoice.amount_due
+
+
+def test_loading_twice_is_refused_by_is_loaded_and_reset_starts_over(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
     with UnitOfWork(engine) as uow:
         assert demo.is_loaded(uow)
         count = uow.invoices.count()
         demo.reset(uow)
         assert not demo.is_loaded(uow) and uow.invoices.count() == 0
-        demo.load(uow, clock)
+        demo.load(uow, clock, processor)
         assert uow.invoices.count() == count

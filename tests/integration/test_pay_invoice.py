@@ -74,16 +74,7 @@ class Setup:
         token = self.processor.tokenize(number, expiry_month, expiry_year, "123", "Card Holder")
         with UnitOfWork(self.engine) as uow:
             return save_card(
-                uow,
-                self.clock,
-                owner_id=self.world.owner.id,
-                processor_token=token.token,
-                brand=token.brand,
-                last4=token.last4,
-                expiry_month=token.expiry_month,
-                expiry_year=token.expiry_year,
-                holder=token.holder,
-                linked_to=[self.world.profile.id],
+                uow, self.clock, owner_id=self.world.owner.id, token=token, linked_to=[self.world.profile.id]
             )
 
     def invoice_now(self) -> Invoice:

@@ -19,8 +19,9 @@ from settle.config import Settings
 from settle.web.app import create_app
 
 
-def test_healthz_answers_ok_when_the_database_answers(engine: Engine, database_url: str) -> None:
-    client = TestClient(create_app(Settings(database_url=database_url), engine))
+def test_healthz_answers_ok_when_the_database_answers(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=database_url, processor_database_url=f"sqlite:///{tmp_path / 'processor.db'}")
+    client = TestClient(create_app(settings, engine))
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
