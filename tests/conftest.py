@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from settle import db
 from settle.clock import FixedClock
 from settle.schema import metadata
+from tests.card_numbers import card_numbers_in, card_numbers_in_database, card_numbers_in_sqlite_files
 
 POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -60,6 +61,17 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_card_numbers_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole suite: no full card number in any of Settle's SQLite files or the test log."""
+    yield
+    leaked = card_numbers_in_sqlite_files(tmp_path_factory.getbasetemp())
+    log = Path("test-results/pytest.log")
+    if log.exists() and card_numbers_in(log.read_text(errors="replace")):
+        leaked[str(log)] = card_numbers_in(log.read_text(errors="replace"))
+    assert not leaked, f"full card numbers found where they must never be: {leaked}"
+
+
 def _empty_tables(engine: Engine) -> None:
     names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
@@ -77,8 +89,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("postgres_database")
     engine = db.create_engine(url)
     _empty_tables(engine)
-    engine.dispose()
     yield url
+    leaked = card_numbers_in_database(engine)  # checked before the next test empties the tables
+    engine.dispose()
+    assert not leaked, f"full card numbers in Settle's PostgreSQL tables: {leaked}"
 
 
 @pytest.fixture

@@ -17,6 +17,4 @@ def build_processor(settings: Settings, clock: Clock) -> HttpProcessor | Simulat
 
 
 def build_simulated(settings: Settings, clock: Clock) -> SimulatedProcessor:
-    return SimulatedProcessor(
-        settings.processor_ledger_url, clock, challenge_base_url=f"{settings.base_url}/processor"
-    )
+    return SimulatedProcessor(settings.processor_ledger_url, clock, challenge_base_url=f"{settings.base_url}/processor")

@@ -21,6 +21,7 @@ from settle.money import Money
 from settle.payments.model import Payment, PaymentMethodFamily, PaymentStatus
 from settle.payments.service import record_bank_transfer
 from settle.uow import UnitOfWork
+from tests.card_numbers import card_numbers_in_database
 from tests.integration.factories import add_invoices, make_invoice, make_world
 
 
@@ -149,3 +150,15 @@ def test_users_need_a_unique_email_and_a_long_password(engine: Engine, clock: Fi
         add_user(uow, clock, email="ann@example.com", display_name="Ann", password="twelve chars")
     with pytest.raises(PasswordTooShort), UnitOfWork(engine) as uow:
         add_user(uow, clock, email="bob@example.com", display_name="Bob", password="eleven char")
+
+
+def test_the_card_number_scan_would_see_a_number_typed_into_any_column(engine: Engine, clock: FixedClock) -> None:
+    """The guard run after every test (tests/conftest.py) reads every column of every table."""
+    with UnitOfWork(engine) as uow:
+        user = add_user(
+            uow, clock, email="typo@example.com", display_name="4242 4242 4242 4242", password="long enough pass"
+        )
+    assert card_numbers_in_database(engine) == {"users": ["4242424242424242"]}
+    with UnitOfWork(engine) as uow:
+        uow.users.update(replace(user, display_name="Typo"))
+    assert card_numbers_in_database(engine) == {}

@@ -1,0 +1,34 @@
+"""The scanner that guards Settle's database and logs finds card numbers, and only card numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.card_numbers import card_numbers_in
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token for 4242424242424242 saved",
+        "card=4242 4242 4242 4242;",
+        "4000-0025-0000-3155",
+        "378282246310005",
+        "tok_4242424242424242",  # a token that carries the number is a leak too
+    ],
+)
+def test_a_card_number_in_text_is_found(text: str) -> None:
+    assert len(card_numbers_in(text)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4242424242424241",  # fails Luhn
+        "G000100023 2026-03-15 12:00:00",  # invoice numbers and timestamps
+        "a1b4242424242424242c",  # digits inside a hexadecimal id
+        "424242424242",  # too short
+    ],
+)
+def test_other_digits_are_not_taken_for_card_numbers(text: str) -> None:
+    assert card_numbers_in(text) == []
