@@ -302,3 +302,21 @@ def test_a_process_killed_after_the_charge_is_finished_by_reconcile(
     assert (report.checked, report.succeeded) == (1, 1)
     assert setup.invoice_now().amount_due.is_zero() and setup.succeeded_charges() == 1
     assert reconcile(setup.engine, setup.processor, setup.clock).checked == 0  # nothing left to do
+
+
+@pytest.mark.parametrize("fault", list(Fault), ids=str)
+def test_every_processor_fault_ends_paid_with_one_charge_or_payable_with_none(setup: Setup, fault: Fault) -> None:
+    setup.processor.faults = Faults.scripted(fault, slow_seconds=0.05)
+    first = setup.pay()
+    assert isinstance(first, Succeeded | InProgress)
+    setup.clock.advance(timedelta(minutes=10))
+    reconcile(setup.engine, setup.processor, setup.clock)
+    with UnitOfWork(setup.engine, write=False) as uow:
+        payments = uow.payments.list_for_invoice(setup.invoice.id)
+    assert not any(payment.in_flight for payment in payments)
+    if setup.succeeded_charges():
+        assert setup.succeeded_charges() == 1 and setup.invoice_now().amount_due.is_zero()
+    else:
+        assert setup.invoice_now().is_payable(setup.clock.now().date())
+        assert isinstance(setup.pay(key="after-the-fault"), Succeeded)  # and it can be paid now
+        assert setup.succeeded_charges() == 1
