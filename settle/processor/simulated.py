@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,11 +55,13 @@ class SimulatedProcessor:
         clock: Clock,
         challenge_base_url: str = "http://127.0.0.1:8000/processor",
         faults: Faults | None = None,
+        challenge_timeout: timedelta = timedelta(minutes=15),
     ) -> None:
         self._engine = db.create_engine(url)
         self._clock = clock
         self._challenge_base_url = challenge_base_url.rstrip("/")
         self.faults = faults
+        self.challenge_timeout = challenge_timeout
         store.metadata.create_all(self._engine)
 
     def close(self) -> None:
@@ -165,12 +168,24 @@ class SimulatedProcessor:
         """The charge made with this key, or None if there was none (then none will appear)."""
         with self._read() as connection:
             row = store.charge_by_key(connection, idempotency_key)
-        return None if row is None else self._to_charge(row)
+        return None if row is None else self._expire_if_abandoned(self._to_charge(row))
 
     def find_charge_by_reference(self, reference: str) -> Charge | None:
         with self._read() as connection:
             row = store.charge_by_reference(connection, reference)
-        return None if row is None else self._to_charge(row)
+        return None if row is None else self._expire_if_abandoned(self._to_charge(row))
+
+    def _expire_if_abandoned(self, charge: Charge) -> Charge:
+        """A 3-D Secure challenge nobody answered in time fails, as a bank's does, so the payment
+        waiting on it can end (and the invoice be paid another way)."""
+        if charge.status is not ChargeStatus.REQUIRES_ACTION:
+            return charge
+        with self._read() as connection:
+            row = store.charge_by_reference(connection, charge.reference)
+        assert row is not None
+        if row.created_at + self.challenge_timeout > self._clock.now():
+            return charge
+        return self.complete_challenge(charge.reference, approve=False)
 
     def refund(self, charge_reference: str, amount: Money, idempotency_key: str) -> Refund:
         """Give back part or all of a succeeded charge, once per idempotency key."""

@@ -320,3 +320,15 @@ def test_every_processor_fault_ends_paid_with_one_charge_or_payable_with_none(se
         assert setup.invoice_now().is_payable(setup.clock.now().date())
         assert isinstance(setup.pay(key="after-the-fault"), Succeeded)  # and it can be paid now
         assert setup.succeeded_charges() == 1
+
+
+def test_an_abandoned_3d_secure_challenge_fails_in_time_and_the_invoice_is_payable_again(setup: Setup) -> None:
+    setup.card = setup.add_card("4000002500003155")
+    waiting = setup.pay()
+    assert isinstance(waiting, RequiresAction)
+    setup.clock.advance(timedelta(minutes=10))
+    assert reconcile(setup.engine, setup.processor, setup.clock).still_open == 1  # the card holder may still answer
+    setup.clock.advance(timedelta(minutes=10))
+    assert reconcile(setup.engine, setup.processor, setup.clock).failed == 1
+    assert setup.invoice_now().is_payable(setup.clock.now().date())
+    assert setup.succeeded_charges() == 0
