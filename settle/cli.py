@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from settle import db
+from settle.access.cli import tokens_app
 from settle.access.model import ROLE_SCOPE, Role, Scope, ScopeKind
 from settle.clock import SystemClock, today
 from settle.config import Settings
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(invoices_app, name="invoices")
 app.add_typer(payments_app, name="payments")
+app.add_typer(tokens_app, name="tokens")
 
 # Wide enough for invoice tables when the output is a pipe or a CI log rather than a terminal.
 out = Console(width=None if sys.stdout.isatty() else 160)

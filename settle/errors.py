@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     CONFLICT = "conflict"  # the state of things does not allow it now: 409
     PAYMENT_FAILED = "payment_failed"  # the processor declined: 402
     UNAVAILABLE = "unavailable"  # a dependency is down; try again: 503
+    THROTTLED = "throttled"  # too many attempts; try again later: 429
 
 
 class SettleError(Exception):

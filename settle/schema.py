@@ -1,9 +1,19 @@
 """Every table, registered on settle.db.metadata (Alembic and the tests import this)."""
 
+from settle.access import session_store as access_session_store
 from settle.access import store as access_store
+from settle.access import token_store as access_token_store
 from settle.accounts import store as accounts_store
 from settle.db import metadata
 from settle.invoices import store as invoices_store
 from settle.payments import store as payments_store
 
-__all__ = ["access_store", "accounts_store", "invoices_store", "metadata", "payments_store"]
+__all__ = [
+    "access_session_store",
+    "access_store",
+    "access_token_store",
+    "accounts_store",
+    "invoices_store",
+    "metadata",
+    "payments_store",
+]

@@ -11,7 +11,9 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from settle.access.session_store import SessionStore, SignInFailureStore
 from settle.access.store import AuditStore, RoleAssignmentStore
+from settle.access.token_store import ApiTokenStore, InvitationStore
 from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
 from settle.invoices.store import InvoiceStore
 from settle.payments.store import PaymentMethodStore, PaymentStore
@@ -38,6 +40,10 @@ class UnitOfWork:
         self.payments = PaymentStore(connection)
         self.roles = RoleAssignmentStore(connection)
         self.audit = AuditStore(connection)
+        self.sessions = SessionStore(connection)
+        self.sign_in_failures = SignInFailureStore(connection)
+        self.api_tokens = ApiTokenStore(connection)
+        self.invitations = InvitationStore(connection)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -118,6 +118,14 @@ class Scope:
         """True if one of the two lies within the other."""
         return self.contains(other) or other.contains(self)
 
+    def at_most(self, kind: ScopeKind) -> Scope:
+        """This scope, or the scope above it of `kind` when this one lies deeper."""
+        if kind is ScopeKind.BILLING_ACCOUNT:
+            return Scope(self.billing_account_id)
+        if kind is ScopeKind.BILLING_PROFILE and self.invoice_section_id is not None:
+            return Scope(self.billing_account_id, self.billing_profile_id)
+        return self
+
 
 @dataclass(frozen=True)
 class RoleAssignment:
@@ -184,6 +192,62 @@ def require(
         raise not_found
     if permission not in granted:
         raise Forbidden(permission=permission.value)
+
+
+# checkAccess and billingPermissions speak Azure's Microsoft.Billing action names (from Azure's
+# "Azure permissions for Management and governance", Microsoft.Billing; `invoices/pay/action` is
+# Settle's own, for POST …/invoices/{invoice}/pay). Each action is about one level of the hierarchy
+# and is decided by one permission there: at the scope asked about, or at the scope above it when the
+# action is about a higher level (a billing account's role assignments, asked at one of its profiles).
+_ACCOUNT, _PROFILE, _SECTION = ScopeKind.BILLING_ACCOUNT, ScopeKind.BILLING_PROFILE, ScopeKind.INVOICE_SECTION
+_BA = "Microsoft.Billing/billingAccounts"
+_BP = f"{_BA}/billingProfiles"
+_LEVELS = ((_BA, _ACCOUNT), (_BP, _PROFILE), (f"{_BP}/invoiceSections", _SECTION))
+
+
+def _at_every_level(permission: Permission, *suffixes: str) -> dict[str, tuple[Permission, ScopeKind]]:
+    return {f"{prefix}/{suffix}": (permission, kind) for prefix, kind in _LEVELS for suffix in suffixes}
+
+
+BILLING_ACTIONS: dict[str, tuple[Permission, ScopeKind]] = {
+    **_at_every_level(_P.VIEW, "read", "billingPermissions/read", "billingRoleDefinitions/read", "checkAccess/write"),
+    f"{_BA}/invoices/read": (_P.VIEW_INVOICES, _ACCOUNT),
+    f"{_BA}/invoices/download/action": (_P.VIEW_INVOICES, _ACCOUNT),
+    f"{_BP}/invoices/read": (_P.VIEW_INVOICES, _PROFILE),
+    f"{_BP}/invoices/download/action": (_P.VIEW_INVOICES, _PROFILE),
+    f"{_BP}/paymentMethodLinks/read": (_P.VIEW_INVOICES, _PROFILE),  # choosing a card to pay with
+    f"{_BP}/invoices/paynow/write": (_P.PAY_INVOICES, _PROFILE),
+    f"{_BP}/invoices/validatePaynowEligibility/write": (_P.PAY_INVOICES, _PROFILE),
+    f"{_BP}/invoices/pay/action": (_P.PAY_INVOICES, _PROFILE),
+    f"{_BP}/paymentMethodLinks/write": (_P.MANAGE_PAYMENT_METHODS, _PROFILE),
+    **_at_every_level(
+        _P.MANAGE_ROLES,
+        "billingRoleAssignments/read",
+        "billingRoleAssignments/write",
+        "billingRoleAssignments/delete",
+        "createBillingRoleAssignment/write",
+        "resolveBillingRoleAssignments/write",
+    ),
+}
+_ACTIONS_BY_NAME = {name.lower(): rule for name, rule in BILLING_ACTIONS.items()}  # Azure's names ignore case
+
+
+def check_actions(
+    assignments: Iterable[RoleAssignment], scope: Scope, actions: Iterable[str]
+) -> list[tuple[str, bool]]:
+    """Each action with whether it is allowed at `scope` (Azure's checkAccess); unknown actions are not."""
+    held = list(assignments)
+    granted = {kind: permissions_at(held, scope.at_most(kind)) for kind in ScopeKind}
+    answers = []
+    for action in actions:
+        rule = _ACTIONS_BY_NAME.get(action.lower())
+        answers.append((action, rule is not None and rule[0] in granted[rule[1]]))
+    return answers
+
+
+def allowed_actions(assignments: Iterable[RoleAssignment], scope: Scope) -> list[str]:
+    """Every action of BILLING_ACTIONS allowed at `scope` (Azure's billingPermissions list)."""
+    return [action for action, allowed in check_actions(assignments, scope, BILLING_ACTIONS) if allowed]
 
 
 @dataclass(frozen=True)

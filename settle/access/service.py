@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from settle import ids
-from settle.access.model import AuditEvent, Permission, Role, RoleAssignment, Scope, permissions_at
-from settle.accounts.model import BillingProfileNotFound, InvoiceSectionNotFound
+from settle.access.model import (
+    AuditEvent,
+    Permission,
+    Role,
+    RoleAssignment,
+    Scope,
+    allowed_actions,
+    check_actions,
+    permissions_at,
+    require,
+)
+from settle.accounts.model import BillingAccountNotFound, BillingProfileNotFound, InvoiceSectionNotFound
 from settle.clock import Clock
-from settle.errors import N_, Conflict
+from settle.errors import N_, Conflict, NotFound
 from settle.uow import UnitOfWork
 
 
@@ -59,7 +69,14 @@ def check_scope_exists(uow: UnitOfWork, scope: Scope) -> None:
 
 
 def grant_role(
-    uow: UnitOfWork, clock: Clock, *, actor_id: str | None, user_id: str, role: Role, scope: Scope
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor_id: str | None,
+    user_id: str,
+    role: Role,
+    scope: Scope,
+    client_address: str | None = None,
 ) -> RoleAssignment:
     """Give a user a role at a scope (the operator at the command line, or an owner there)."""
     check_scope_exists(uow, scope)
@@ -75,7 +92,8 @@ def grant_role(
         clock,
         actor_id,
         "role_assignment.created",
-        _resource(scope),
+        resource_of(scope),
+        client_address=client_address,
         details={"user": user.email, "role": role.value},
     )
     return assignment
@@ -101,7 +119,35 @@ def visible_profile_ids(
     return found
 
 
-def _resource(scope: Scope) -> str:
+def scope_not_found(scope: Scope) -> NotFound:
+    """The NotFound of the scope's own kind, for a scope that is absent or not visible."""
+    if scope.invoice_section_id is not None:
+        return InvoiceSectionNotFound(id=scope.invoice_section_id)
+    if scope.billing_profile_id is not None:
+        return BillingProfileNotFound(id=scope.billing_profile_id)
+    return BillingAccountNotFound(id=scope.billing_account_id)
+
+
+def held_at_visible_scope(uow: UnitOfWork, user_id: str, scope: Scope) -> list[RoleAssignment]:
+    """The user's role assignments, once the scope is known to exist and to be visible to them;
+    otherwise the scope's NotFound (the same whether it is absent or another customer's)."""
+    check_scope_exists(uow, scope)
+    held = uow.roles.for_user(user_id)
+    require(held, Permission.VIEW, scope, not_found=scope_not_found(scope))
+    return held
+
+
+def check_access(uow: UnitOfWork, user_id: str, scope: Scope, actions: list[str]) -> list[tuple[str, bool]]:
+    """Azure's checkAccess: for each Microsoft.Billing action, whether the user may do it at the scope."""
+    return check_actions(held_at_visible_scope(uow, user_id, scope), scope, actions)
+
+
+def billing_permissions(uow: UnitOfWork, user_id: str, scope: Scope) -> list[str]:
+    """Azure's billingPermissions: the Microsoft.Billing actions the user may do at the scope."""
+    return allowed_actions(held_at_visible_scope(uow, user_id, scope), scope)
+
+
+def resource_of(scope: Scope) -> str:
     path = f"billingAccounts/{scope.billing_account_id}"
     if scope.billing_profile_id:
         path += f"/billingProfiles/{scope.billing_profile_id}"

@@ -90,6 +90,20 @@ class RoleAssignmentStore:
         query = role_assignments.select().where(role_assignments.c.user_id == user_id)
         return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]
 
+    def holders(self, role: Role, scope: Scope, *, for_update: bool = False) -> list[RoleAssignment]:
+        """Everyone holding `role` at exactly `scope`; `for_update` locks those rows (PostgreSQL)
+        so that two owners removing each other at once cannot leave an account without one."""
+        c = role_assignments.c
+        query = role_assignments.select().where(
+            c.role == role.value,
+            c.billing_account_id == scope.billing_account_id,
+            c.billing_profile_id.is_not_distinct_from(scope.billing_profile_id),
+            c.invoice_section_id.is_not_distinct_from(scope.invoice_section_id),
+        )
+        if for_update:
+            query = query.with_for_update()
+        return [_assignment(row) for row in self.connection.execute(query.order_by(c.created_at))]
+
     def in_account(self, account_id: str) -> list[RoleAssignment]:
         query = role_assignments.select().where(role_assignments.c.billing_account_id == account_id)
         return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from babel import Locale
+
 from settle import ids
 from settle.access.model import Role, Scope
 from settle.access.service import grant_role, record
@@ -19,6 +23,7 @@ from settle.accounts.model import (
 )
 from settle.accounts.passwords import hash_password
 from settle.clock import Clock
+from settle.errors import N_, Forbidden, Invalid
 from settle.money import check_currency
 from settle.uow import UnitOfWork
 
@@ -129,3 +134,83 @@ def add_invoice_section(
     resource = f"billingAccounts/{profile.billing_account_id}/billingProfiles/{profile.id}/invoiceSections/{section.id}"
     record(uow, clock, actor_id, "invoice_section.created", resource)
     return section
+
+
+class SignUpDisabled(Forbidden):
+    code = "SignUpDisabled"
+    message = N_("Sign-up is turned off here. Ask your provider to create your billing account.")
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class CompanyNameRequired(Invalid):
+    code = "CompanyNameRequired"
+    message = N_("Give the name of your company or organisation (at most {maximum} characters).")
+
+
+class UnknownCountry(Invalid):
+    code = "UnknownCountry"
+    message = N_("'{country}' is not a country code (ISO 3166, two letters, such as NL or DK).")
+
+
+_COMPANY_LENGTH = 160  # room for " billing profile" within a 200-character display name
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})  # regions Babel knows that no address is in
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    user: User
+    account: BillingAccount
+    profile: BillingProfile
+    section: InvoiceSection
+
+
+def sign_up(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    company: str,
+    currency: str,
+    country: str,
+    enabled: bool,
+) -> SignedUp:
+    """A new customer: their user, a Microsoft Customer Agreement billing account of which they are the
+    billing account administrator (owner), its first billing profile and invoice section."""
+    if not enabled:
+        raise SignUpDisabled()
+    company, currency = _check_company(company), check_currency(currency)
+    address = Address(company=company, country=_check_country(country))
+    user = add_user(uow, clock, email=email, display_name=display_name, password=password)
+    account = create_billing_account(uow, clock, display_name=company, administrator_id=user.id, sold_to=address)
+    profile = add_billing_profile(
+        uow,
+        clock,
+        billing_account_id=account.id,
+        display_name=f"{company} billing profile",
+        currency=currency,
+        invoice_email=user.email,
+        actor_id=user.id,
+    )
+    section = add_invoice_section(
+        uow, clock, billing_profile_id=profile.id, display_name=f"{company} invoice section", actor_id=user.id
+    )
+    record(uow, clock, user.id, "user.signed_up", f"users/{user.id}", details={"billing_account": account.id})
+    return SignedUp(user, account, profile, section)
+
+
+def _check_company(company: str) -> str:
+    cleaned = " ".join(company.split())
+    if not 1 <= len(cleaned) <= _COMPANY_LENGTH:
+        raise CompanyNameRequired(maximum=_COMPANY_LENGTH)
+    return cleaned
+
+
+def _check_country(country: str) -> str:
+    code = country.strip().upper()
+    if len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES or code not in Locale("en").territories:
+        raise UnknownCountry(country=country)
+    return code
