@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///settle.db"
-    secret_key: str = ""
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # from_env: configured or kept
     timezone: str = "UTC"
     signup: bool = True
     base_url: str = "http://127.0.0.1:8000"
@@ -20,6 +22,16 @@ class Settings:
     reconcile_every_seconds: int = 60  # 0: the server does not reconcile by itself
     card_limits: dict[str, int] | None = None  # major units per currency; None: Settle's defaults
     refuse_prepaid_cards: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+
+    @property
+    def session_idle_timeout(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_absolute_timeout(self) -> timedelta:
+        return timedelta(hours=self.session_absolute_hours)
 
     @property
     def processor_ledger_url(self) -> str:
@@ -42,6 +54,8 @@ class Settings:
             reconcile_every_seconds=int(env.get("SETTLE_RECONCILE_EVERY_SECONDS", cls.reconcile_every_seconds)),
             card_limits=_limits(env.get("SETTLE_CARD_LIMITS", "")),
             refuse_prepaid_cards=_flag(env.get("SETTLE_REFUSE_PREPAID_CARDS", "off")),
+            session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
+            session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),
         )
 
 
@@ -73,8 +87,6 @@ def _beside(database_url: str, suffix: str) -> str:
 def _local_secret() -> str:
     """Without SETTLE_SECRET_KEY, a random key kept in the user's config dir (never in the repo),
     so that sign-ins survive a restart of a development server."""
-    import secrets
-
     home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "settle"
     path = home / "secret_key"
     try:

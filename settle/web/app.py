@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -21,6 +21,8 @@ from settle.processor.app import create_processor_app
 from settle.processor.configured import build_processor
 from settle.processor.interface import Processor
 from settle.processor.simulated import SimulatedProcessor
+from settle.web.portal import install_portal
+from settle.web.security import SecurityHeaders
 
 log = logging.getLogger("settle")
 
@@ -52,13 +54,8 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @app.get("/", include_in_schema=False)
-    def home() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><html lang=en><meta charset=utf-8><title>Settle</title>"
-            "<h1>Settle</h1><p>The billing portal is running. <a href=/healthz>Health</a></p></html>"
-        )
-
+    install_portal(app)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -1,0 +1,162 @@
+"""Signing in, out and up in the portal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from settle.access.sign_in import sign_in, sign_out
+from settle.accounts.service import sign_up
+from settle.config import Settings
+from settle.errors import SettleError
+from settle.uow import UnitOfWork
+from settle.web.errors import message_of, status_of
+from settle.web.portal.pages import (
+    LOCALE_COOKIE,
+    SESSION_COOKIE,
+    Visitor,
+    is_https,
+    remember_browser,
+    render,
+    safe_next,
+    visitor,
+)
+from settle.web.security import csrf_valid
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+
+
+def checked_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> Visitor:
+    """Every state-changing form: refused unless it carries this visitor's CSRF token."""
+    who = visitor(request)
+    if not csrf_valid(request.app.state.settings.secret_key, who.csrf_basis, csrf_token):
+        raise FormExpired()
+    return who
+
+
+class FormExpired(Exception):
+    """A form without a valid CSRF token: answered 403 and nothing is changed."""
+
+
+@router.get("/signin")
+def show_sign_in(request: Request, next: str = "/") -> Response:
+    if visitor(request).user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "signin.html", next=safe_next(next))
+
+
+@router.post("/signin")
+def submit_sign_in(
+    request: Request,
+    who: Annotated[Visitor, Depends(checked_form)],
+    email: Text = "",
+    password: Text = "",
+    next: Text = "/",
+) -> Response:
+    client = request.client.host if request.client else None
+    try:
+        with UnitOfWork(request.app.state.engine) as uow:
+            secret, _session = sign_in(
+                uow,
+                request.app.state.clock,
+                email,
+                password,
+                client,
+                request.headers.get("user-agent"),
+                previous_session_secret=who.session_secret,
+            )
+    except SettleError as error:
+        refused = render(
+            request,
+            "signin.html",
+            status_code=status_of(error),
+            next=safe_next(next),
+            email=email,
+            error=message_of(error, who.locale),
+        )
+        if "retry_after" in error.params:
+            refused.headers["Retry-After"] = str(error.params["retry_after"])
+        return refused
+    response = RedirectResponse(safe_next(next), status_code=303)
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        max_age=int(settings.session_absolute_timeout.total_seconds()),
+    )
+    return response
+
+
+@router.post("/signout")
+def submit_sign_out(request: Request, who: Annotated[Visitor, Depends(checked_form)]) -> Response:
+    if who.session_secret:
+        with UnitOfWork(request.app.state.engine) as uow:
+            sign_out(uow, request.app.state.clock, who.session_secret, request.client.host if request.client else None)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/signup")
+def show_sign_up(request: Request) -> Response:
+    if not request.app.state.settings.signup:
+        return render(request, "message.html", status_code=404, title_key="signup_disabled")
+    return render(request, "signup.html")
+
+
+@router.post("/signup")
+def submit_sign_up(
+    request: Request,
+    who: Annotated[Visitor, Depends(checked_form)],
+    email: Text = "",
+    name: Text = "",
+    password: Text = "",
+    company: Text = "",
+    currency: Text = "EUR",
+    country: Text = "",
+) -> Response:
+    settings: Settings = request.app.state.settings
+    try:
+        with UnitOfWork(request.app.state.engine) as uow:
+            sign_up(
+                uow,
+                request.app.state.clock,
+                email=email,
+                display_name=name,
+                password=password,
+                company=company,
+                currency=currency,
+                country=country,
+                enabled=settings.signup,
+            )
+    except SettleError as error:
+        return render(
+            request,
+            "signup.html",
+            status_code=status_of(error),
+            error=message_of(error, who.locale),
+            form={"email": email, "name": name, "company": company, "currency": currency, "country": country},
+        )
+    return submit_sign_in(request, who, email, password, "/")
+
+
+@router.post("/language")
+def choose_language(
+    request: Request, who: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
+) -> Response:
+    """The language picked in the user menu, kept in a cookie (DESIGN §7's second choice)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if locale in ("en", "nl", "da"):
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", secure=is_https(request))
+    remember_browser(request, response)
+    return response
+
+
+def form_expired_answer(request: Request, _error: Exception) -> HTMLResponse:
+    return render(request, "message.html", status_code=403, title_key="form_expired")
