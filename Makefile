@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SETTLE_DATABASE_URL ?= sqlite:///settle.db
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck check bench clean catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# After changing any text people read: refresh the template and the nl/da catalogs, then translate.
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --omit-header -o settle/locales/messages.pot .
+	$(BIN)/pybabel update -i settle/locales/messages.pot -d settle/locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) settle.db settle.db-wal settle.db-shm

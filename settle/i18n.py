@@ -5,12 +5,15 @@ the user's choice, else the cookie, else the browser's Accept-Language, else Eng
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 
 from babel import Locale
 from babel.core import UnknownLocaleError, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 LOCALES = ("en", "nl", "da")
 DEFAULT_LOCALE = "en"
@@ -19,12 +22,17 @@ CATALOGS = Path(__file__).parent / "locales"
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalog of `locale` (English is the source language: no catalog)."""
-    path = CATALOGS / locale / "LC_MESSAGES" / "messages.mo"
+    """The catalog of `locale`, compiled from its .po file on first use (no build step, and no
+    stale .mo file); English is the source language and has none."""
+    path = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
     if locale == DEFAULT_LOCALE or not path.exists():
         return NullTranslations()
-    with path.open("rb") as catalog:
-        return GNUTranslations(catalog)
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return GNUTranslations(compiled)
 
 
 def gettext(locale: str, message: str) -> str:
