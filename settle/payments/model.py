@@ -185,6 +185,14 @@ class IdempotencyKeyReused(Invalid):
     message = N_("This idempotency key was used for a different payment request.")
 
 
+class PayNowNotOffered(Conflict):
+    code = "PayNowNotOffered"
+    message = N_(
+        "Invoices of a {agreement} billing account are not paid with Pay now. "
+        "Pay them as your agreement says, by bank transfer or through your partner."
+    )
+
+
 class CardLimitExceeded(Invalid):
     code = "CardLimitExceeded"
     message = N_("Invoices above {limit} cannot be paid by card. Pay by bank transfer instead.")

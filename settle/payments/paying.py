@@ -29,6 +29,7 @@ from settle.payments.model import (
     PaymentMethodNotFound,
     PaymentOutcome,
     PaymentStatus,
+    PayNowNotOffered,
     PayRequest,
     outcome_of,
     receipt_number,
@@ -93,6 +94,9 @@ def _start(
         not_found=InvoiceNotFound(id=invoice.id),
         visible_with=Permission.VIEW_INVOICES,
     )
+    account = uow.accounts.get(invoice.billing_account_id)
+    if not account.pays_in_portal:
+        raise PayNowNotOffered(agreement=account.agreement_type.value)
     invoice.check_payable()
     if uow.payments.in_flight_invoices([invoice.id]):
         raise PaymentInProgress(number=invoice.id)

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 
 from settle.access.model import ROLE_SCOPE, Role, Scope, ScopeKind
 from settle.access.service import grant_role
+from settle.accounts import store as accounts_store
+from settle.accounts.model import AgreementType
 from settle.accounts.service import add_user
 from settle.clock import FixedClock
 from settle.errors import Forbidden, SettleError
@@ -32,6 +34,7 @@ from settle.payments.model import (
     PaymentInProgress,
     PaymentMethod,
     PaymentStatus,
+    PayNowNotOffered,
     PayRequest,
     RequiresAction,
     Succeeded,
@@ -332,3 +335,16 @@ def test_an_abandoned_3d_secure_challenge_fails_in_time_and_the_invoice_is_payab
     assert reconcile(setup.engine, setup.processor, setup.clock).failed == 1
     assert setup.invoice_now().is_payable(setup.clock.now().date())
     assert setup.succeeded_charges() == 0
+
+
+def test_invoices_of_an_enterprise_agreement_account_are_not_paid_with_pay_now(setup: Setup) -> None:
+    with UnitOfWork(setup.engine) as uow:
+        account = uow.accounts.get(setup.world.account.id)
+        uow.connection.execute(
+            accounts_store.billing_accounts.update()
+            .where(accounts_store.billing_accounts.c.id == account.id)
+            .values(agreement_type=AgreementType.ENTERPRISE_AGREEMENT.value)
+        )
+    with pytest.raises(PayNowNotOffered, match="EnterpriseAgreement"):
+        setup.pay()
+    assert setup.processor.charges() == []
