@@ -16,6 +16,7 @@ from settle import ids
 from settle.access.model import Permission, Scope, require
 from settle.access.service import record
 from settle.clock import Clock, today
+from settle.errors import SettleError
 from settle.invoices.model import InvoiceNotFound
 from settle.payments.model import (
     AmountChanged,
@@ -61,6 +62,9 @@ def pay_invoice(
         if earlier is not None and request.same_as(earlier):
             return outcome_of(earlier)
         raise PaymentInProgress(number=request.invoice_number) from None
+    except SettleError as refusal:
+        _record_refusal(engine, clock, actor_id, request, refusal)
+        raise
     if not isinstance(started, tuple):
         return started
     payment, token = started
@@ -70,7 +74,7 @@ def pay_invoice(
         charge = _find_quietly(processor, payment.id)
     if charge is None:
         return InProgress(payment)  # the outcome is unknown for now: reconcile will finish it
-    return finish(engine, clock, payment.id, charge)
+    return finish(engine, clock, payment.id, charge, client_address=request.client_address)
 
 
 def _start(
@@ -133,7 +137,9 @@ def _start(
     return payment, method.processor_token
 
 
-def finish(engine: Engine, clock: Clock, payment_id: str, charge: Charge | None) -> PaymentOutcome:
+def finish(
+    engine: Engine, clock: Clock, payment_id: str, charge: Charge | None, client_address: str | None = None
+) -> PaymentOutcome:
     """Transaction B: record what the processor says happened to a payment (None: nothing was
     charged). Safe to run twice and from several places: a payment with an outcome keeps it."""
     with UnitOfWork(engine) as uow:
@@ -165,7 +171,14 @@ def finish(engine: Engine, clock: Clock, payment_id: str, charge: Charge | None)
         if done.decline_code is not None:
             details["decline_code"] = done.decline_code.value
         record(
-            uow, clock, payment.payer_id, action, f"invoices/{invoice.id}", outcome=done.status.value, details=details
+            uow,
+            clock,
+            payment.payer_id,
+            action,
+            f"invoices/{invoice.id}",
+            outcome=done.status.value,
+            client_address=client_address,
+            details=details,
         )
         return outcome_of(done)
 
@@ -202,6 +215,22 @@ def reconcile(
         else:
             report.still_open += 1
     return report
+
+
+def _record_refusal(engine: Engine, clock: Clock, actor_id: str, request: PayRequest, refusal: SettleError) -> None:
+    """A refused attempt leaves nothing behind but its audit event (in its own transaction, since
+    the attempt's was rolled back): who tried to pay what, from where, and why it was refused."""
+    with UnitOfWork(engine) as uow:
+        record(
+            uow,
+            clock,
+            actor_id,
+            "payment.refused",
+            f"invoices/{request.invoice_number}",
+            outcome=refusal.code,
+            client_address=request.client_address,
+            details={"amount": str(request.amount_seen), "method": request.payment_method_id},
+        )
 
 
 def _find_quietly(processor: Processor, key: str) -> Charge | None:

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -348,3 +348,30 @@ def test_invoices_of_an_enterprise_agreement_account_are_not_paid_with_pay_now(s
     with pytest.raises(PayNowNotOffered, match="EnterpriseAgreement"):
         setup.pay()
     assert setup.processor.charges() == []
+
+
+def test_every_attempt_and_outcome_is_in_the_audit_trail_with_the_client_address(setup: Setup) -> None:
+    reader = _role_holder(setup, Role.BILLING_ACCOUNT_READER)
+    with pytest.raises(Forbidden):
+        pay_invoice(
+            setup.engine,
+            setup.processor,
+            setup.clock,
+            actor_id=reader,
+            request=replace(setup.request(key="r"), client_address="203.0.113.9"),
+        )
+    pay_invoice(
+        setup.engine,
+        setup.processor,
+        setup.clock,
+        actor_id=setup.world.owner.id,
+        request=replace(setup.request(), client_address="198.51.100.7"),
+    )
+    with UnitOfWork(setup.engine, write=False) as uow:
+        events = uow.audit.list(resource=f"invoices/{setup.invoice.id}")
+    trail = [(e.action, e.outcome, e.actor_id, e.client_address) for e in reversed(events)]
+    assert trail == [
+        ("payment.refused", "AuthorizationFailed", reader, "203.0.113.9"),
+        ("payment.started", "success", setup.world.owner.id, "198.51.100.7"),
+        ("payment.succeeded", "succeeded", setup.world.owner.id, "198.51.100.7"),
+    ]
