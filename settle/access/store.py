@@ -116,7 +116,7 @@ class AuditStore:
     def add(self, event: AuditEvent) -> None:
         values = asdict(event)
         values.pop("id")
-        self.connection.execute(audit_events.insert().values(**values))
+        self.connection.execute(audit_events.insert(), values)
 
     def list(self, resource: str | None = None, limit: int = 100) -> list[AuditEvent]:
         query = audit_events.select().order_by(audit_events.c.id.desc()).limit(limit)

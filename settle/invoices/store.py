@@ -122,6 +122,15 @@ def _invoice(row: Any, lines: list[InvoiceLine]) -> Invoice:
     )
 
 
+def _line(row: Any, currency: str) -> InvoiceLine:
+    return InvoiceLine(
+        invoice_section_id=row.invoice_section_id,
+        description=row.description,
+        amount=Money(row.amount_minor, currency),
+        quantity=Decimal(row.quantity),
+    )
+
+
 def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[bool]:
     """The SQL twin of Invoice.status: rows whose derived status is `status` on `today`."""
     c = invoices.c
@@ -165,7 +174,7 @@ class InvoiceStore:
         if for_update and is_postgres(self.connection):
             query = query.with_for_update()
         row = self.connection.execute(query).first()
-        return _invoice(row, self._lines([number])[number]) if row else None
+        return _invoice(row, self._lines_of(number, row.currency)) if row else None
 
     def get(self, number: str, *, for_update: bool = False) -> Invoice:
         """The invoice; with for_update, locked until the transaction ends (PostgreSQL row lock;
@@ -218,6 +227,11 @@ class InvoiceStore:
             select = select.where(invoices.c.billing_profile_id.in_(sorted(billing_profile_ids)))
         return int(self.connection.scalar(select) or 0)
 
+    def _lines_of(self, number: str, currency: str) -> list[InvoiceLine]:
+        """One invoice's lines (no join: its currency is known)."""
+        query = invoice_lines.select().where(invoice_lines.c.invoice_id == number).order_by(invoice_lines.c.position)
+        return [_line(row, currency) for row in self.connection.execute(query)]
+
     def _lines(self, numbers: list[str]) -> dict[str, list[InvoiceLine]]:
         found: dict[str, list[InvoiceLine]] = defaultdict(list)
         if not numbers:
@@ -229,12 +243,5 @@ class InvoiceStore:
             .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
         )
         for row in self.connection.execute(query):
-            found[row.invoice_id].append(
-                InvoiceLine(
-                    invoice_section_id=row.invoice_section_id,
-                    description=row.description,
-                    amount=Money(row.amount_minor, row.currency),
-                    quantity=Decimal(row.quantity),
-                )
-            )
+            found[row.invoice_id].append(_line(row, row.currency))
         return found

@@ -74,7 +74,7 @@ def pay_invoice(
         charge = _find_quietly(processor, payment.id)
     if charge is None:
         return InProgress(payment)  # the outcome is unknown for now: reconcile will finish it
-    return finish(engine, clock, payment.id, charge, client_address=request.client_address)
+    return finish(engine, clock, payment, charge, client_address=request.client_address)
 
 
 def _start(
@@ -106,8 +106,8 @@ def _start(
         raise PaymentInProgress(number=invoice.id)
     if request.amount_seen != invoice.amount_due:
         raise AmountChanged(number=invoice.id, due=str(invoice.amount_due), seen=str(request.amount_seen))
-    method = uow.payment_methods.find(request.payment_method_id)
-    if method is None or invoice.billing_profile_id not in uow.payment_methods.linked_profiles(method.id):
+    method = uow.payment_methods.find_linked(request.payment_method_id, invoice.billing_profile_id)
+    if method is None:
         raise PaymentMethodNotFound(id=request.payment_method_id)
     method.check_can_pay(today(clock, tz))
     policy.check(method, invoice.amount_due)
@@ -138,14 +138,13 @@ def _start(
 
 
 def finish(
-    engine: Engine, clock: Clock, payment_id: str, charge: Charge | None, client_address: str | None = None
+    engine: Engine, clock: Clock, started: Payment, charge: Charge | None, client_address: str | None = None
 ) -> PaymentOutcome:
     """Transaction B: record what the processor says happened to a payment (None: nothing was
     charged). Safe to run twice and from several places: a payment with an outcome keeps it."""
     with UnitOfWork(engine) as uow:
-        payment = uow.payments.get(payment_id)
-        invoice = uow.invoices.get(payment.invoice_id, for_update=True)
-        payment = uow.payments.get(payment_id)  # re-read under the lock
+        invoice = uow.invoices.get(started.invoice_id, for_update=True)
+        payment = uow.payments.get(started.id)  # as it stands now, read under the invoice's lock
         if not payment.in_flight:
             return outcome_of(payment)
         now = clock.now()
@@ -206,7 +205,7 @@ def reconcile(
         except ProcessorUnavailable:
             report.still_open += 1
             continue
-        outcome = finish(engine, clock, payment.id, charge)
+        outcome = finish(engine, clock, payment, charge)
         status = outcome.payment.status
         if status is PaymentStatus.SUCCEEDED:
             report.succeeded += 1
@@ -256,4 +255,4 @@ def confirm_payment(engine: Engine, processor: Processor, clock: Clock, payment_
     charge = processor.find_charge(payment.id)
     if charge is None:
         return InProgress(payment)
-    return finish(engine, clock, payment.id, charge)
+    return finish(engine, clock, payment, charge)

@@ -84,6 +84,20 @@ payments = sa.Table(
 )
 
 
+_RECORD_OUTCOME = (
+    payments.update()
+    .where(payments.c.id == sa.bindparam("payment_id"))
+    .values(
+        status=sa.bindparam("status"),
+        processor_reference=sa.bindparam("processor_reference"),
+        decline_code=sa.bindparam("decline_code"),
+        challenge_url=sa.bindparam("challenge_url"),
+        receipt_number=sa.bindparam("receipt_number"),
+        completed_at=sa.bindparam("completed_at"),
+    )
+)
+
+
 def _method(row: Any) -> PaymentMethod:
     return PaymentMethod(
         id=row.id,
@@ -155,6 +169,21 @@ class PaymentMethodStore:
             )
         )
 
+    def find_linked(self, method_id: str, profile_id: str) -> PaymentMethod | None:
+        """The method, if it is linked to the profile (and not removed): one query for both."""
+        links = payment_method_links.c
+        query = (
+            payment_methods.select()
+            .join(payment_method_links, links.payment_method_id == payment_methods.c.id)
+            .where(
+                payment_methods.c.id == method_id,
+                links.billing_profile_id == profile_id,
+                payment_methods.c.removed_at.is_(None),
+            )
+        )
+        row = self.connection.execute(query).first()
+        return _method(row) if row else None
+
     def find(self, method_id: str) -> PaymentMethod | None:
         query = payment_methods.select().where(
             payment_methods.c.id == method_id, payment_methods.c.removed_at.is_(None)
@@ -188,11 +217,22 @@ class PaymentStore:
         self.connection = connection
 
     def add(self, payment: Payment) -> None:
-        self.connection.execute(payments.insert().values(**_payment_values(payment)))
+        self.connection.execute(payments.insert(), _payment_values(payment))
 
     def update(self, payment: Payment) -> None:
-        query = payments.update().where(payments.c.id == payment.id)
-        self.connection.execute(query.values(**_payment_values(payment)))
+        """Store what changes once a payment has an outcome (the request itself never changes)."""
+        self.connection.execute(
+            _RECORD_OUTCOME,
+            {
+                "payment_id": payment.id,
+                "status": payment.status.value,
+                "processor_reference": payment.processor_reference,
+                "decline_code": payment.decline_code.value if payment.decline_code else None,
+                "challenge_url": payment.challenge_url,
+                "receipt_number": payment.receipt_number,
+                "completed_at": payment.completed_at,
+            },
+        )
 
     def get(self, payment_id: str) -> Payment:
         row = self.connection.execute(payments.select().where(payments.c.id == payment_id)).first()
