@@ -15,6 +15,7 @@ from settle.access.session_store import SessionStore, SignInFailureStore
 from settle.access.store import AuditStore, RoleAssignmentStore
 from settle.access.token_store import ApiTokenStore, InvitationStore
 from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
+from settle.db import sqlite_writer_lock
 from settle.invoices.store import InvoiceStore
 from settle.payments.store import PaymentMethodStore, PaymentStore
 
@@ -25,8 +26,19 @@ class UnitOfWork:
         self.write = write
 
     def __enter__(self) -> UnitOfWork:
-        self.connection = self.engine.connect().execution_options(settle_write=self.write)
-        self.transaction = self.connection.begin()
+        self._writer_lock = sqlite_writer_lock(self.engine) if self.write else None
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
+        try:
+            self.connection = self.engine.connect().execution_options(settle_write=self.write)
+            try:
+                self.transaction = self.connection.begin()
+            except BaseException:
+                self.connection.close()
+                raise
+        except BaseException:
+            self._release()
+            raise
         self._bind(self.connection)
         return self
 
@@ -55,6 +67,12 @@ class UnitOfWork:
                 self.transaction.rollback()
         finally:
             self.connection.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
 
     def commit(self) -> None:
         """Commit what was done so far and go on in a new transaction."""
