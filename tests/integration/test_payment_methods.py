@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from settle.access.model import Role, Scope
+from settle.access.model import ROLE_SCOPE, Role, Scope, ScopeKind
 from settle.access.service import grant_role
 from settle.accounts.model import BillingProfileNotFound
 from settle.accounts.service import add_user
@@ -167,3 +167,38 @@ def test_a_method_of_another_profile_is_not_found(
     theirs = _add(engine, clock, processor, other)
     with pytest.raises(PaymentMethodNotFound), UnitOfWork(engine) as uow:
         make_default_payment_method(uow, clock, actor_id=world.owner.id, profile_id=world.profile.id, method_id=theirs)
+
+
+MANAGES = {
+    Role.BILLING_ACCOUNT_OWNER,
+    Role.BILLING_ACCOUNT_CONTRIBUTOR,
+    Role.BILLING_PROFILE_OWNER,
+    Role.BILLING_PROFILE_CONTRIBUTOR,
+}
+SEES_PROFILE = MANAGES | {
+    Role.BILLING_ACCOUNT_READER,
+    Role.BILLING_PROFILE_READER,
+    Role.INVOICE_MANAGER,
+    Role.INVOICE_SECTION_OWNER,
+    Role.INVOICE_SECTION_CONTRIBUTOR,
+    Role.INVOICE_SECTION_READER,
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_only_the_roles_of_design_3_may_change_payment_methods(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor, world: World, role: Role
+) -> None:
+    scope = {
+        ScopeKind.BILLING_ACCOUNT: Scope(world.account.id),
+        ScopeKind.BILLING_PROFILE: Scope(world.account.id, world.profile.id),
+        ScopeKind.INVOICE_SECTION: Scope(world.account.id, world.profile.id, world.sections[0].id),
+    }[ROLE_SCOPE[role]]
+    user = _user_with(engine, clock, world, role, scope)
+    if role in MANAGES:
+        _add(engine, clock, processor, world, actor_id=user)
+        assert _views(engine, clock, world) == [("4242", True, False)]
+        return
+    with pytest.raises(Forbidden if role in SEES_PROFILE else BillingProfileNotFound):
+        _add(engine, clock, processor, world, actor_id=user)
+    assert _views(engine, clock, world) == []
