@@ -2,7 +2,7 @@
 
 import pytest
 
-from settle.access.cli import parse_expiry
+from settle.commands.tokens import parse_expiry
 
 
 @pytest.mark.parametrize(("text", "days"), [("90d", 90), ("12h", 0.5), ("4w", 28), (" 7D ", 7)])

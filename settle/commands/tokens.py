@@ -1,7 +1,6 @@
 """`settle tokens …`: personal access tokens for the REST API, made and revoked by the operator.
 
-settle/cli.py registers `tokens_app`; its helpers are imported inside the commands because
-settle/cli.py imports this module."""
+settle/cli.py registers `tokens_app`."""
 
 from __future__ import annotations
 
@@ -10,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+
+from settle.commands.common import clock, err, fail, out, unit_of_work
 
 tokens_app = typer.Typer(help="Personal access tokens for the REST API.", no_args_is_help=True)
 
@@ -36,7 +37,6 @@ def tokens_create(
 ) -> None:
     """Create a token for a user; its secret is printed once."""
     from settle.access.api_tokens import create_api_token
-    from settle.cli import clock, err, fail, out, unit_of_work
 
     try:
         lifetime = parse_expiry(expires)
@@ -58,7 +58,6 @@ def tokens_list(email: str) -> None:
     from rich.table import Table
 
     from settle.access.api_tokens import list_api_tokens
-    from settle.cli import clock, out, unit_of_work
 
     with unit_of_work(write=False) as uow:
         user = uow.users.get_by_email(email.strip().lower())
@@ -82,7 +81,6 @@ def tokens_list(email: str) -> None:
 def tokens_revoke(token_id: str) -> None:
     """Revoke a token at once."""
     from settle.access.api_tokens import revoke_api_token
-    from settle.cli import clock, out, unit_of_work
 
     with unit_of_work() as uow:
         token = revoke_api_token(uow, clock, None, token_id)

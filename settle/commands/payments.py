@@ -1,0 +1,124 @@
+"""Paying and payments: `settle pay`, `settle reconcile`, `settle payments record`, and the
+simulated processor served on its own (`settle processor serve`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from settle.commands.common import clock, engine, fail, out, safe_url, settings, unit_of_work
+from settle.money import Money
+from settle.payments.model import CardPolicy
+from settle.processor.interface import Tokenizer
+
+payments_app = typer.Typer(help="Payments received outside the portal.", no_args_is_help=True)
+
+
+def reconcile(
+    older_than: Annotated[int, typer.Option(help="Seconds a payment must have been in flight.")] = 300,
+) -> None:
+    """Finish payments left in flight (a crash, a lost answer) by asking the processor."""
+    from datetime import timedelta
+
+    from settle.payments.paying import reconcile as reconcile_payments
+    from settle.processor.configured import build_processor
+
+    report = reconcile_payments(
+        engine(), build_processor(settings(), clock), clock, older_than=timedelta(seconds=older_than)
+    )
+    out.print(
+        f"Checked {report.checked} payment(s): {report.succeeded} succeeded, {report.failed} failed, "
+        f"{report.still_open} still open."
+    )
+
+
+def pay(
+    number: str,
+    as_user: Annotated[str, typer.Option("--as", help="E-mail of the user who pays (their roles apply).")],
+    method: Annotated[str | None, typer.Option(help="Payment method id; default: the profile's default.")] = None,
+    amount: Annotated[str | None, typer.Option(help="The amount due you expect; default: as it stands.")] = None,
+    key: Annotated[str | None, typer.Option(help="Idempotency key; the same key never pays twice.")] = None,
+) -> None:
+    """Pay an invoice by card, as a user would with Pay now."""
+    import uuid
+
+    from settle.payments.model import Declined, InProgress, PayRequest, RequiresAction, Succeeded
+    from settle.payments.paying import pay_invoice
+    from settle.processor.configured import build_processor
+
+    with unit_of_work(write=False) as uow:
+        user = uow.users.get_by_email(as_user.strip().lower())
+        invoice = uow.invoices.get(number)
+        method_id = method or uow.profiles.get(invoice.billing_profile_id).default_payment_method_id
+    if method_id is None:
+        fail("the billing profile has no default payment method: give --method")
+    seen = Money.from_decimal(amount, invoice.currency) if amount else invoice.amount_due
+    request = PayRequest(number, method_id, seen, key or uuid.uuid4().hex)
+    outcome = pay_invoice(
+        engine(),
+        build_processor(settings(), clock),
+        clock,
+        actor_id=user.id,
+        request=request,
+        policy=_card_policy(),
+        tz=settings().timezone,
+    )
+    if isinstance(outcome, Succeeded):
+        out.print(f"Paid {outcome.payment.amount} on {number}: receipt {outcome.receipt_number}.")
+    elif isinstance(outcome, Declined):
+        fail(f"the card was declined ({outcome.code.value}); the invoice is still payable.")
+    elif isinstance(outcome, RequiresAction):
+        out.print(f"The card asks for 3-D Secure: complete it at {outcome.challenge_url}")
+    elif isinstance(outcome, InProgress):
+        out.print("The processor has not answered yet; `settle reconcile` will finish the payment.")
+
+
+processor_app = typer.Typer(help="The built-in simulated card processor.", no_args_is_help=True)
+
+
+@processor_app.command("serve")
+def processor_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+) -> None:
+    """Serve the simulated processor on its own; point Settle at it with SETTLE_PROCESSOR_URL."""
+    import uvicorn
+
+    from settle.processor.app import create_processor_app
+    from settle.processor.simulated import SimulatedProcessor
+
+    processor = SimulatedProcessor(settings().processor_ledger_url, clock, challenge_base_url=f"http://{host}:{port}")
+    out.print(f"Simulated processor on http://{host}:{port} (ledger: {safe_url(settings().processor_ledger_url)})")
+    uvicorn.run(create_processor_app(processor), host=host, port=port, log_level="info")
+
+
+def tokenizer() -> Tokenizer:
+    from settle.processor.configured import build_processor
+
+    return build_processor(settings(), clock)
+
+
+def _card_policy() -> CardPolicy:
+    from settle.payments.model import CardPolicy
+
+    return CardPolicy(limits=settings().card_limits, refuse_prepaid=settings().refuse_prepaid_cards)
+
+
+@payments_app.command("record")
+def payments_record(
+    number: str,
+    amount: Annotated[str, typer.Argument(help="Amount received, in the invoice's currency, e.g. 1234.56.")],
+    reference: Annotated[str, typer.Option(help="The bank transfer's reference.")] = "",
+) -> None:
+    """Record a bank transfer received for an invoice (all of the amount due, or part of it)."""
+    from settle.payments.service import record_bank_transfer
+
+    with unit_of_work() as uow:
+        invoice = uow.invoices.get(number, for_update=True)
+        payment, paid = record_bank_transfer(
+            uow, clock, invoice_number=number, amount=Money.from_decimal(amount, invoice.currency), reference=reference
+        )
+    out.print(
+        f"Recorded {payment.amount} on {number} (receipt {payment.receipt_number}); amount due now {paid.amount_due}."
+    )
