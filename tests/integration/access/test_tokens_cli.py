@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from settle.access.api_tokens import authenticate_token
-from settle.commands.tokens import tokens_app
 from settle.clock import FixedClock, SystemClock
+from settle.commands.tokens import tokens_app
 from settle.uow import UnitOfWork
 from tests.integration.factories import make_world
 
