@@ -6,6 +6,7 @@ from settle.access import token_store as access_token_store
 from settle.accounts import store as accounts_store
 from settle.db import metadata
 from settle.invoices import store as invoices_store
+from settle.notify import store as notify_store
 from settle.payments import store as payments_store
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "accounts_store",
     "invoices_store",
     "metadata",
+    "notify_store",
     "payments_store",
 ]

@@ -17,6 +17,7 @@ from settle.access.token_store import ApiTokenStore, InvitationStore
 from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
 from settle.db import sqlite_writer_lock
 from settle.invoices.store import InvoiceStore
+from settle.notify.store import OutboxStore
 from settle.payments.store import PaymentMethodStore, PaymentStore
 
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.sign_in_failures = SignInFailureStore(connection)
         self.api_tokens = ApiTokenStore(connection)
         self.invitations = InvitationStore(connection)
+        self.outbox = OutboxStore(connection)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

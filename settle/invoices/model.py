@@ -248,6 +248,8 @@ class InvoiceQuery:
     statuses: frozenset[InvoiceStatus] = frozenset()
     invoice_date_from: date | None = None
     invoice_date_to: date | None = None
+    due_date_from: date | None = None
+    due_date_to: date | None = None
     after: tuple[date, str] | None = None  # (invoice_date, number) of the last row of the page before
     limit: int = 50
     oldest_first: bool = False

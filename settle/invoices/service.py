@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from settle.access.model import Permission, Scope, can
-from settle.access.service import record, visible_profile_ids
+from settle.access.model import Permission, Scope, can, require
+from settle.access.service import record, scope_not_found, visible_profile_ids
+from settle.accounts.scopes import assignments_seeing
 from settle.clock import Clock, today
 from settle.errors import N_, Invalid
 from settle.invoices.intake import BadRecord, ProfileFacts, RawInvoice, build_invoice
 from settle.invoices.model import Invoice, InvoiceHasPayments, InvoiceNotFound, InvoiceQuery, InvoiceStatus
+from settle.notify.service import enqueue_invoices_issued
 from settle.uow import UnitOfWork
 
 IMPORT_BATCH = 1000
@@ -51,11 +53,11 @@ def import_invoices(
         except BadRecord as problem:
             report.errors.append((raw.line, str(problem)))
         if len(batch) >= IMPORT_BATCH:
-            _insert(uow, batch, report, skip_invalid=skip_invalid)
+            _insert(uow, clock, batch, report, skip_invalid=skip_invalid)
             batch = []
         if on_record is not None:
             on_record(raw)
-    _insert(uow, batch, report, skip_invalid=skip_invalid)
+    _insert(uow, clock, batch, report, skip_invalid=skip_invalid)
     report.errors.sort()
     if report.errors and not skip_invalid:
         raise ImportRejected(report)
@@ -97,7 +99,9 @@ def _facts(uow: UnitOfWork, cache: dict[str, ProfileFacts | None], raw: RawInvoi
     return found
 
 
-def _insert(uow: UnitOfWork, batch: list[tuple[int, Invoice]], report: ImportReport, *, skip_invalid: bool) -> None:
+def _insert(
+    uow: UnitOfWork, clock: Clock, batch: list[tuple[int, Invoice]], report: ImportReport, *, skip_invalid: bool
+) -> None:
     """Refuse the batch's invoices whose numbers the database already has, then insert the rest;
     once the import is bound to be rejected, only go on checking."""
     taken = uow.invoices.existing_numbers(invoice.id for _, invoice in batch)
@@ -107,6 +111,7 @@ def _insert(uow: UnitOfWork, batch: list[tuple[int, Invoice]], report: ImportRep
     fresh = [invoice for _, invoice in batch if invoice.id not in taken]
     if skip_invalid or not report.errors:
         uow.invoices.add_many(fresh)
+        enqueue_invoices_issued(uow, clock, fresh)  # each bill-to hears of its invoice, once
         report.imported += len(fresh)
 
 
@@ -152,5 +157,24 @@ def get_invoice_for(uow: UnitOfWork, user_id: str, number: str) -> Invoice:
         raise InvoiceNotFound(id=number)
     scope = Scope(invoice.billing_account_id, invoice.billing_profile_id)
     if not can(uow.roles.for_user(user_id), Permission.VIEW_INVOICES, scope):
+        raise InvoiceNotFound(id=number)
+    return invoice
+
+
+def invoice_profiles_at(uow: UnitOfWork, user_id: str, scope: Scope) -> frozenset[str]:
+    """The billing profiles of `scope` (an account or one of its profiles) whose invoices the user may
+    list: the scope's NotFound when they cannot see it at all, Forbidden at a profile they see but
+    whose invoices they may not."""
+    held = assignments_seeing(uow, user_id, scope)
+    if scope.billing_profile_id is None:
+        return profiles_with_invoices_for(uow, user_id, scope.billing_account_id)
+    require(held, Permission.VIEW_INVOICES, scope, not_found=scope_not_found(scope))
+    return frozenset({scope.billing_profile_id})
+
+
+def get_invoice_at(uow: UnitOfWork, user_id: str, scope: Scope, number: str) -> Invoice:
+    """An invoice of the account or profile `scope`, if the user may see it; otherwise InvoiceNotFound."""
+    invoice = get_invoice_for(uow, user_id, number)
+    if not scope.contains(Scope(invoice.billing_account_id, invoice.billing_profile_id)):
         raise InvoiceNotFound(id=number)
     return invoice

@@ -212,6 +212,10 @@ class InvoiceStore:
             select = select.where(c.invoice_date >= query.invoice_date_from)
         if query.invoice_date_to is not None:
             select = select.where(c.invoice_date <= query.invoice_date_to)
+        if query.due_date_from is not None:
+            select = select.where(c.due_date >= query.due_date_from)
+        if query.due_date_to is not None:
+            select = select.where(c.due_date <= query.due_date_to)
         key = sa.tuple_(c.invoice_date, c.id)
         if query.after is not None:
             after = sa.tuple_(sa.literal(query.after[0], sa.Date), sa.literal(query.after[1]))

@@ -18,6 +18,7 @@ from settle.access.service import record
 from settle.clock import Clock, today
 from settle.errors import SettleError
 from settle.invoices.model import InvoiceNotFound
+from settle.notify.service import enqueue_payment_outcome
 from settle.payments.model import (
     AmountChanged,
     CardPolicy,
@@ -166,6 +167,7 @@ def finish(
             done = payment.failed(now, _decline_code(charge.decline_code))
             action = "payment.failed"
         uow.payments.update(done)
+        enqueue_payment_outcome(uow, clock, done)  # the receipt or the decline, with the outcome itself
         details = {"payment": payment.id, "amount": str(payment.amount)}
         if done.decline_code is not None:
             details["decline_code"] = done.decline_code.value

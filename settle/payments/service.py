@@ -12,6 +12,7 @@ from settle.clock import Clock, today
 from settle.errors import N_, Invalid
 from settle.invoices.model import Invoice
 from settle.money import Money
+from settle.notify.service import enqueue_payment_outcome
 from settle.payments.model import (
     CardFunding,
     Payment,
@@ -71,6 +72,7 @@ def record_bank_transfer(
     )
     uow.payments.add(payment)
     uow.invoices.update(paid)
+    enqueue_payment_outcome(uow, clock, payment)
     record(
         uow,
         clock,

@@ -251,6 +251,19 @@ class PaymentStore:
         )
         return [_payment(row) for row in self.connection.execute(query)]
 
+    def with_card_brands(self, invoice_ids: Iterable[str]) -> list[tuple[Payment, str | None]]:
+        """The payments of these invoices, oldest first, each with its card's brand (None: not a card)."""
+        ids = sorted(set(invoice_ids))
+        if not ids:
+            return []
+        query = (
+            sa.select(payments, payment_methods.c.brand.label("card_brand"))
+            .outerjoin(payment_methods, payment_methods.c.id == payments.c.payment_method_id)
+            .where(payments.c.invoice_id.in_(ids))
+            .order_by(payments.c.created_at, payments.c.id)
+        )
+        return [(_payment(row), row.card_brand) for row in self.connection.execute(query)]
+
     def count_succeeded(self, invoice_id: str) -> int:
         query = sa.select(sa.func.count()).where(
             payments.c.invoice_id == invoice_id, payments.c.status == PaymentStatus.SUCCEEDED.value

@@ -21,6 +21,7 @@ from settle.processor.app import create_processor_app
 from settle.processor.configured import build_processor
 from settle.processor.interface import Processor
 from settle.processor.simulated import SimulatedProcessor
+from settle.web.api import create_api_router, install_api_error_handlers
 from settle.web.portal import install_portal
 from settle.web.security import SecurityHeaders
 
@@ -55,6 +56,8 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "ok"})
 
     install_portal(app)
+    app.include_router(create_api_router())
+    install_api_error_handlers(app)  # after the portal's: it leaves pages outside /providers to them
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -14,6 +14,7 @@ from settle.accounts.passwords import verify_password
 from settle.clock import FixedClock, today
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
 from settle.invoices.service import list_invoices
+from settle.notify.service import list_outbox
 from settle.payments.model import PayRequest, Succeeded
 from settle.payments.paying import pay_invoice
 from settle.processor.simulated import SimulatedProcessor
@@ -136,3 +137,11 @@ def test_loading_twice_is_refused_by_is_loaded_and_reset_starts_over(
         assert not demo.is_loaded(uow) and uow.invoices.count() == 0
         demo.load(uow, clock, processor)
         assert uow.invoices.count() == count
+
+
+def test_the_demo_sends_no_mail_about_its_history(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    _load(engine, clock, processor)
+    with UnitOfWork(engine, write=False) as uow:
+        assert list_outbox(uow) == []

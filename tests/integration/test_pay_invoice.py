@@ -22,6 +22,7 @@ from settle.clock import FixedClock
 from settle.errors import Forbidden, SettleError
 from settle.invoices.model import Invoice, InvoiceAlreadyPaid, InvoiceNotFound, InvoiceStatus
 from settle.money import Money
+from settle.notify.service import list_outbox
 from settle.payments.model import (
     AmountChanged,
     CardExpired,
@@ -375,3 +376,22 @@ def test_every_attempt_and_outcome_is_in_the_audit_trail_with_the_client_address
         ("payment.started", "success", setup.world.owner.id, "198.51.100.7"),
         ("payment.succeeded", "succeeded", setup.world.owner.id, "198.51.100.7"),
     ]
+
+
+def test_the_outcome_and_its_e_mail_are_written_together(setup: Setup) -> None:
+    with UnitOfWork(setup.engine) as uow:
+        profile = uow.profiles.get(setup.world.profile.id)
+        uow.profiles.update(replace(profile, invoice_email="ap@contoso.example", invoice_language="da"))
+    setup.card = setup.add_card("4000000000000002")
+    declined = setup.pay(key="declined")
+    setup.card = setup.add_card(VISA)
+    paid = setup.pay(key="paid")
+    with UnitOfWork(setup.engine, write=False) as uow:
+        messages = {(m.kind.value, m.reference, m.recipient, m.locale) for m in list_outbox(uow)}
+    assert isinstance(declined, Declined) and isinstance(paid, Succeeded)
+    payer = setup.world.owner.email  # no language of their own: the profile's
+    assert messages == {
+        ("payment_failed", declined.payment.id, payer, "da"),  # the reason goes to who tried to pay
+        ("payment_succeeded", paid.payment.id, payer, "da"),  # the receipt to the payer and to accounts payable
+        ("payment_succeeded", paid.payment.id, "ap@contoso.example", "da"),
+    }

@@ -1,0 +1,91 @@
+"""An outbox message made into an e-mail when its turn comes: the facts read from the stores as
+they are now, the words in the recipient's language, the PDF attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from settle.documents.invoice_pdf import render_invoice_pdf
+from settle.documents.model import PROVIDER, Provider
+from settle.documents.receipt_pdf import render_receipt_pdf
+from settle.documents.sources import invoice_document, receipt_document
+from settle.notify import content
+from settle.notify.model import MessageKind, OutboxMessage
+from settle.notify.render import Attachment, build_message
+from settle.payments.model import DeclineCode
+from settle.uow import UnitOfWork
+
+Composed = tuple[content.EmailContent, tuple[Attachment, ...]]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """The message no longer applies (the past-due invoice was paid, the invoice was voided)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Composer:
+    sender: str
+    base_url: str
+    tz: str = "UTC"
+    provider: Provider = PROVIDER
+
+    @property
+    def domain(self) -> str:
+        """Message-IDs are made in the sender's own domain."""
+        return self.sender.rpartition("@")[2].strip(" >") or "settle.localhost"
+
+    def compose(self, uow: UnitOfWork, message: OutboxMessage) -> EmailMessage | Skip:
+        made: Composed | Skip
+        if message.kind is MessageKind.PAYMENT_SUCCEEDED:
+            made = self._receipt(uow, message)
+        elif message.kind is MessageKind.PAYMENT_FAILED:
+            made = self._failure(uow, message)
+        else:
+            made = self._invoice(uow, message)
+        if isinstance(made, Skip):
+            return made
+        words, attachments = made
+        return build_message(
+            words,
+            sender=self.sender,
+            recipient=message.recipient,
+            message_id=message.message_id(self.domain),
+            written_at=message.created_at,
+            attachments=attachments,
+        )
+
+    def _invoice(self, uow: UnitOfWork, message: OutboxMessage) -> Composed | Skip:
+        document = invoice_document(uow, message.reference, tz=self.tz, provider=self.provider, base_url=self.base_url)
+        if document.voided:
+            return Skip("the invoice was voided")
+        if message.kind is MessageKind.INVOICE_ISSUED:
+            words = content.invoice_issued(document, message.locale, self.base_url)
+        elif document.amount_due.is_zero():
+            return Skip("the invoice was paid")
+        else:
+            reminder = message.kind is MessageKind.INVOICE_PAST_DUE_REMINDER
+            words = content.invoice_past_due(document, message.locale, self.base_url, reminder=reminder)
+        return words, (Attachment(f"{document.number}.pdf", render_invoice_pdf(document)),)
+
+    def _receipt(self, uow: UnitOfWork, message: OutboxMessage) -> Composed:
+        payment = uow.payments.get(message.reference)
+        assert payment.receipt_number is not None, "only succeeded payments are enqueued as such"
+        receipt = receipt_document(uow, payment.receipt_number, tz=self.tz, provider=self.provider)
+        profile = uow.profiles.get(payment.billing_profile_id)
+        words = content.payment_succeeded(receipt, profile.display_name, message.locale, self.base_url)
+        return words, (Attachment(f"{receipt.receipt_number}.pdf", render_receipt_pdf(receipt)),)
+
+    def _failure(self, uow: UnitOfWork, message: OutboxMessage) -> Composed | Skip:
+        payment = uow.payments.get(message.reference)
+        invoice = uow.invoices.get(payment.invoice_id)
+        if invoice.amount_due.is_zero():
+            return Skip("the invoice was paid since")
+        profile = uow.profiles.get(payment.billing_profile_id)
+        failed = content.FailedPayment(
+            payment.invoice_id, profile.display_name, payment.amount, payment.decline_code or DeclineCode.CARD_DECLINED
+        )
+        return content.payment_failed(failed, self.provider.name, message.locale, self.base_url), ()

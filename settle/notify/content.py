@@ -1,0 +1,180 @@
+"""What each e-mail says, in the recipient's language: pure functions from the facts of an invoice
+or a payment to an EmailContent (rendered as text and HTML by notify/render.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from settle.documents.layout import date_and_time, long_date
+from settle.documents.model import InvoiceDocument, ReceiptDocument
+from settle.documents.receipt_pdf import method_shown
+from settle.errors import N_
+from settle.i18n import gettext
+from settle.money import Money, format_money
+from settle.payments.model import DECLINE_MESSAGES, DeclineCode
+
+ISSUED_SUBJECT = N_("Your invoice {number} is ready")
+PAST_DUE_SUBJECT = N_("Invoice {number} is past due")
+REMINDER_SUBJECT = N_("Reminder: invoice {number} is still past due")
+SUCCEEDED_SUBJECT = N_("Payment received for invoice {number}")
+FAILED_SUBJECT = N_("Your payment of invoice {number} failed")
+
+GREETING = N_("Hello,")
+ISSUED_TEXT = N_("Invoice {number} for billing profile {profile} is ready. You find it attached as a PDF.")
+DUE_BY = N_("Please pay {amount} by {due_date}.")
+PAST_DUE_TEXT = N_("Invoice {number} for billing profile {profile} was due on {due_date} and is not paid in full.")
+REMINDER_TEXT = N_(
+    "This is a reminder: invoice {number} for billing profile {profile} was due on {due_date} "
+    "and is still not paid in full."
+)
+PAY_OPTIONS = N_("Pay it with Pay now in the portal, or by bank transfer with the payment reference {number}.")
+PAY_BY_TRANSFER = N_("Pay it by bank transfer with the payment reference {number}.")
+IF_PAID = N_("If you have paid in the meantime, please disregard this message.")
+SUCCEEDED_TEXT = N_("Thank you. We received your payment of {amount} for invoice {number}. Your receipt is attached.")
+FAILED_TEXT = N_("Your payment of {amount} for invoice {number} did not go through.")
+FAILED_REASON = N_("Reason: {reason}")
+FAILED_NEXT = N_("The invoice is still open. Try again with another card, or pay by bank transfer.")
+FOOTER = N_("You receive this e-mail from {provider} about billing profile {profile}.")
+
+PAY_NOW = N_("Pay now")
+GO_TO_INVOICES = N_("Go to Invoices")
+INVOICE_NUMBER = N_("Invoice number")
+BILLING_PROFILE = N_("Billing profile")
+TOTAL = N_("Total")
+AMOUNT_DUE = N_("Amount due")
+DUE_DATE = N_("Due date")
+AMOUNT_PAID = N_("Amount paid")
+RECEIPT_NUMBER = N_("Receipt number")
+PAYMENT_DATE = N_("Payment date")
+PAYMENT_METHOD = N_("Payment method")
+AMOUNT = N_("Amount")
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """One e-mail's words, ready to be laid out as plain text and as HTML."""
+
+    locale: str
+    subject: str
+    paragraphs: tuple[str, ...]
+    facts: tuple[tuple[str, str], ...]
+    action: tuple[str, str] | None  # (label, link)
+    footer: str
+
+
+@dataclass(frozen=True)
+class FailedPayment:
+    invoice_number: str
+    billing_profile: str
+    amount: Money
+    decline_code: DeclineCode
+
+
+def pay_link(base_url: str, number: str) -> str:
+    """The Pay now blade of an invoice in the portal."""
+    return f"{base_url}/billing/invoices/{number}/pay"
+
+
+def invoices_link(base_url: str) -> str:
+    return f"{base_url}/billing/invoices"
+
+
+def invoice_issued(invoice: InvoiceDocument, locale: str, base_url: str) -> EmailContent:
+    t = _translator(locale)
+    number, profile = invoice.number, invoice.billing_profile
+    due = format_money(invoice.amount_due, locale)
+    paragraphs = [t(GREETING), t(ISSUED_TEXT).format(number=number, profile=profile)]
+    if invoice.amount_due.is_positive():
+        paragraphs.append(t(DUE_BY).format(amount=due, due_date=long_date(invoice.due_date, locale)))
+    return EmailContent(
+        locale=locale,
+        subject=t(ISSUED_SUBJECT).format(number=number),
+        paragraphs=tuple(paragraphs),
+        facts=_invoice_facts(invoice, locale),
+        action=_pay_or_list(invoice, locale, base_url),
+        footer=t(FOOTER).format(provider=invoice.provider.name, profile=profile),
+    )
+
+
+def invoice_past_due(invoice: InvoiceDocument, locale: str, base_url: str, *, reminder: bool) -> EmailContent:
+    t = _translator(locale)
+    number, profile = invoice.number, invoice.billing_profile
+    text = t(REMINDER_TEXT if reminder else PAST_DUE_TEXT)
+    paragraphs = (
+        t(GREETING),
+        text.format(number=number, profile=profile, due_date=long_date(invoice.due_date, locale)),
+        t(PAY_OPTIONS if invoice.pay_now_offered else PAY_BY_TRANSFER).format(number=number),
+        t(IF_PAID),
+    )
+    return EmailContent(
+        locale=locale,
+        subject=t(REMINDER_SUBJECT if reminder else PAST_DUE_SUBJECT).format(number=number),
+        paragraphs=paragraphs,
+        facts=_invoice_facts(invoice, locale),
+        action=_pay_or_list(invoice, locale, base_url),
+        footer=t(FOOTER).format(provider=invoice.provider.name, profile=profile),
+    )
+
+
+def payment_succeeded(receipt: ReceiptDocument, profile: str, locale: str, base_url: str) -> EmailContent:
+    t = _translator(locale)
+    amount = format_money(receipt.amount, locale)
+    facts = (
+        (t(INVOICE_NUMBER), receipt.invoice_number),
+        (t(RECEIPT_NUMBER), receipt.receipt_number),
+        (t(AMOUNT_PAID), amount),
+        (t(PAYMENT_DATE), date_and_time(receipt.paid_at, locale, receipt.timezone)),
+        (t(PAYMENT_METHOD), method_shown(receipt, locale)),
+    )
+    return EmailContent(
+        locale=locale,
+        subject=t(SUCCEEDED_SUBJECT).format(number=receipt.invoice_number),
+        paragraphs=(t(GREETING), t(SUCCEEDED_TEXT).format(amount=amount, number=receipt.invoice_number)),
+        facts=facts,
+        action=(t(GO_TO_INVOICES), invoices_link(base_url)),
+        footer=t(FOOTER).format(provider=receipt.provider.name, profile=profile),
+    )
+
+
+def payment_failed(failed: FailedPayment, provider: str, locale: str, base_url: str) -> EmailContent:
+    t = _translator(locale)
+    number, amount = failed.invoice_number, format_money(failed.amount, locale)
+    reason = t(DECLINE_MESSAGES[failed.decline_code])
+    return EmailContent(
+        locale=locale,
+        subject=t(FAILED_SUBJECT).format(number=number),
+        paragraphs=(
+            t(GREETING),
+            t(FAILED_TEXT).format(amount=amount, number=number),
+            t(FAILED_REASON).format(reason=reason),
+            t(FAILED_NEXT),
+        ),
+        facts=((t(INVOICE_NUMBER), number), (t(BILLING_PROFILE), failed.billing_profile), (t(AMOUNT), amount)),
+        action=(t(PAY_NOW), pay_link(base_url, number)),
+        footer=t(FOOTER).format(provider=provider, profile=failed.billing_profile),
+    )
+
+
+def _invoice_facts(invoice: InvoiceDocument, locale: str) -> tuple[tuple[str, str], ...]:
+    t = _translator(locale)
+    return (
+        (t(INVOICE_NUMBER), invoice.number),
+        (t(BILLING_PROFILE), invoice.billing_profile),
+        (t(TOTAL), format_money(invoice.total, locale)),
+        (t(AMOUNT_DUE), format_money(invoice.amount_due, locale)),
+        (t(DUE_DATE), long_date(invoice.due_date, locale)),
+    )
+
+
+def _pay_or_list(invoice: InvoiceDocument, locale: str, base_url: str) -> tuple[str, str]:
+    """Pay now while something is due (and the account pays in the portal), otherwise the list."""
+    t = _translator(locale)
+    if invoice.pay_now_offered:
+        return t(PAY_NOW), pay_link(base_url, invoice.number)
+    return t(GO_TO_INVOICES), invoices_link(base_url)
+
+
+def _translator(locale: str) -> Callable[[str], str]:
+    return partial(gettext, locale)

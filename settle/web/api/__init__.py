@@ -1,0 +1,21 @@
+"""The REST API, shaped like Azure's Microsoft.Billing resource provider (api-version 2024-04-01), so
+that Azure's own SDK works against Settle by changing its base URL; paying is Settle's extension
+(DESIGN §6). Mount it with `app.include_router(create_api_router())` and
+`install_api_error_handlers(app)`; the routes find the engine, processor, clock and settings in
+`request.app.state`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from settle.web.api import accounts, invoices, payments, permissions, roles
+from settle.web.api.errors import install_api_error_handlers
+
+__all__ = ["create_api_router", "install_api_error_handlers"]
+
+
+def create_api_router() -> APIRouter:
+    router = APIRouter()
+    for part in (accounts, invoices, payments, permissions, roles):
+        router.include_router(part.router)
+    return router

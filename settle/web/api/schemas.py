@@ -1,0 +1,293 @@
+"""The JSON shapes of the API: Microsoft.Billing api-version 2024-04-01's names (camelCase, `properties`
+envelopes), plus Settle's pay extension. The routes answer with these models, so the OpenAPI document
+and the answers cannot drift apart. Money is Decimal here and written as an exact JSON number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+ExactNumber = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+InvoiceStatus = Literal["Due", "OverDue", "Paid", "Void"]
+Family = Literal["CreditCard", "CheckWire"]
+PaymentStatus = Literal["Succeeded", "Pending", "RequiresAction"]
+FailedPaymentReason = Literal["BankDeclined", "CardExpired", "IncorrectCardDetails", "Other"]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True, extra="forbid"
+    )
+
+
+class Amount(Shape):
+    currency: str = Field(description="ISO 4217 code")
+    value: ExactNumber = Field(description="In major units, with exactly the currency's digits")
+
+
+class Address(Shape):
+    company_name: str | None = None
+    address_line1: str
+    address_line2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str
+
+
+class Resource(Shape):
+    id: str
+    name: str
+    type: str
+
+
+class BillingAccountProperties(Shape):
+    display_name: str
+    agreement_type: Literal["MicrosoftCustomerAgreement", "EnterpriseAgreement", "MicrosoftOnlineServicesProgram"]
+    account_status: Literal["Active", "Disabled"]
+    has_read_access: bool
+    sold_to: Address | None = None
+
+
+class BillingAccount(Resource):
+    properties: BillingAccountProperties
+
+
+class PaymentTerm(Shape):
+    term: str = Field(description="ISO 8601 duration, e.g. P30D")
+    is_default: bool
+
+
+class BillingProfileProperties(Shape):
+    display_name: str
+    currency: str
+    bill_to: Address | None = None
+    invoice_email_opt_in: bool
+    invoice_recipients: list[str]
+    status: Literal["Active"]
+    system_id: str
+    has_read_access: bool
+    current_payment_term: PaymentTerm
+
+
+class BillingProfile(Resource):
+    properties: BillingProfileProperties
+
+
+class InvoiceSectionProperties(Shape):
+    display_name: str
+    state: Literal["Active"]
+    system_id: str
+
+
+class InvoiceSection(Resource):
+    properties: InvoiceSectionProperties
+
+
+class InvoiceDocument(Shape):
+    kind: Literal["Invoice"]
+    name: str
+
+
+class InvoicePayment(Shape):
+    amount: Amount
+    date: datetime
+    payment_method_id: str | None = None
+    payment_method_family: Family
+    payment_method_type: str | None = None
+    payment_type: Literal["debited", "credited"]
+
+
+class FailedPayment(Shape):
+    date: datetime
+    failed_payment_reason: FailedPaymentReason
+
+
+class InvoiceProperties(Shape):
+    amount_due: Amount
+    billed_amount: Amount
+    sub_total: Amount
+    tax_amount: Amount
+    credit_amount: Amount
+    total_amount: Amount
+    invoice_date: datetime
+    due_date: datetime
+    invoice_period_start_date: datetime
+    invoice_period_end_date: datetime
+    status: InvoiceStatus = Field(
+        description="A partially paid invoice is Due or OverDue, with amountDue below totalAmount"
+    )
+    billing_profile_id: str
+    billing_profile_display_name: str | None = None
+    document_type: Literal["Invoice"]
+    documents: list[InvoiceDocument]
+    payments: list[InvoicePayment]
+    failed_payments: list[FailedPayment]
+
+
+class Invoice(Resource):
+    properties: InvoiceProperties
+
+
+class PaymentMethodProperties(Shape):
+    id: str
+    account_holder_name: str | None = None
+    display_name: str
+    expiration: str | None = Field(None, description="month/year, e.g. 12/2029")
+    family: Family
+    last_four_digits: str | None = None
+    payment_method_type: str | None = None
+    status: Literal["active", "inactive"] = Field(description="inactive: an expired card")
+
+
+class PaymentMethod(Resource):
+    properties: PaymentMethodProperties
+
+
+class PaymentMethodLinkProperties(Shape):
+    payment_method_id: str
+    account_holder_name: str | None = None
+    display_name: str
+    expiration: str | None = None
+    family: Family
+    last_four_digits: str | None = None
+    payment_method_type: str | None = None
+    status: Literal["active", "inactive"]
+
+
+class PaymentMethodLink(Resource):
+    properties: PaymentMethodLinkProperties
+
+
+class BillingPermission(Shape):
+    actions: list[str]
+    not_actions: list[str]
+
+
+class CheckAccessRequest(Shape):
+    actions: list[Annotated[str, Field(max_length=200)]] = Field(max_length=100)
+
+
+class CheckAccessResponse(Shape):
+    action: str
+    access_decision: Literal["Allowed", "NotAllowed"]
+
+
+class BillingRoleDefinitionProperties(Shape):
+    role_name: str
+    permissions: list[BillingPermission]
+
+
+class BillingRoleDefinition(Resource):
+    properties: BillingRoleDefinitionProperties
+
+
+class BillingRoleAssignmentProperties(Shape):
+    provisioning_state: Literal["Succeeded"]
+    created_on: datetime
+    created_by_principal_id: str | None = None
+    principal_id: str
+    principal_display_name: str
+    principal_type: Literal["User"]
+    user_email_address: str
+    role_definition_id: str
+    scope: str
+    billing_account_id: str
+    billing_profile_id: str | None = None
+    invoice_section_id: str | None = None
+
+
+class BillingRoleAssignment(Resource):
+    properties: BillingRoleAssignmentProperties
+
+
+class CreateBillingRoleAssignment(Shape):
+    """Who gets which role: a Settle user by e-mail address (userEmailAddress) or by id (principalId)."""
+
+    model_config = ConfigDict(extra="ignore")
+    role_definition_id: str = Field(max_length=500)
+    user_email_address: str | None = Field(None, max_length=254)
+    principal_id: str | None = Field(None, max_length=64)
+
+
+class PayAmount(Shape):
+    currency: str = Field(min_length=3, max_length=3)
+    value: ExactNumber = Field(description="The amount due as the payer saw it (a JSON number, read exactly)")
+
+
+class PayInvoice(Shape):
+    """Settle's extension: pay the amount due of an invoice with a saved card."""
+
+    payment_method_id: str = Field(min_length=1, max_length=500, description="A payment method's resource id")
+    amount: PayAmount
+
+
+class PaymentProperties(Shape):
+    status: PaymentStatus
+    invoice_id: str
+    amount: Amount
+    date: datetime
+    payment_method_id: str | None = None
+    payment_method_family: Family
+    receipt_number: str | None = None
+    challenge_url: str | None = Field(None, description="RequiresAction: where the card holder confirms (3-D Secure)")
+
+
+class Payment(Resource):
+    properties: PaymentProperties
+
+
+class ErrorAdditionalInfo(Shape):
+    type: str
+    info: dict[str, str]
+
+
+class ErrorDetail(Shape):
+    code: str
+    message: str
+    additional_info: list[ErrorAdditionalInfo] | None = None
+
+
+class ErrorResponse(Shape):
+    error: ErrorDetail
+
+
+class BillingAccountList(Shape):
+    value: list[BillingAccount]
+
+
+class BillingProfileList(Shape):
+    value: list[BillingProfile]
+
+
+class InvoiceSectionList(Shape):
+    value: list[InvoiceSection]
+
+
+class InvoiceList(Shape):
+    value: list[Invoice]
+    next_link: str | None = None
+
+
+class PaymentMethodList(Shape):
+    value: list[PaymentMethod]
+
+
+class PaymentMethodLinkList(Shape):
+    value: list[PaymentMethodLink]
+
+
+class BillingPermissionList(Shape):
+    value: list[BillingPermission]
+
+
+class BillingRoleDefinitionList(Shape):
+    value: list[BillingRoleDefinition]
+
+
+class BillingRoleAssignmentList(Shape):
+    value: list[BillingRoleAssignment]
