@@ -22,6 +22,9 @@ class Settings:
     reconcile_every_seconds: int = 60  # 0: the server does not reconcile by itself
     card_limits: dict[str, int] | None = None  # major units per currency; None: Settle's defaults
     refuse_prepaid_cards: bool = False
+    smtp_url: str = ""  # smtp://user:pass@host:587?starttls=1 or smtps://…; empty: mail waits in the outbox
+    mail_from: str = ""  # the From: of Settle's e-mails; empty: the outbox's default
+    past_due_reminder_days: int = 7
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
 
@@ -54,6 +57,9 @@ class Settings:
             reconcile_every_seconds=int(env.get("SETTLE_RECONCILE_EVERY_SECONDS", cls.reconcile_every_seconds)),
             card_limits=_limits(env.get("SETTLE_CARD_LIMITS", "")),
             refuse_prepaid_cards=_flag(env.get("SETTLE_REFUSE_PREPAID_CARDS", "off")),
+            smtp_url=env.get("SETTLE_SMTP_URL", ""),
+            mail_from=env.get("SETTLE_MAIL_FROM", ""),
+            past_due_reminder_days=int(env.get("SETTLE_PAST_DUE_REMINDER_DAYS", cls.past_due_reminder_days)),
             session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
             session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),
         )

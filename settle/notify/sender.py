@@ -19,10 +19,12 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 
 from settle.clock import Clock
+from settle.config import Settings
 from settle.documents.model import PROVIDER
 from settle.errors import SettleError
 from settle.notify.compose import Composer, Skip
 from settle.notify.model import OutboxMessage, OutboxStatus
+from settle.notify.service import enqueue_past_due
 from settle.notify.smtp import SmtpMailer, SmtpSettings, is_permanent
 from settle.uow import UnitOfWork
 
@@ -139,3 +141,21 @@ def _record(engine: Engine, outcome: OutboxMessage, report: SendReport) -> None:
 
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def run_mail(engine: Engine, clock: Clock, settings: Settings) -> tuple[int, SendReport]:
+    """One round of the mail worker: write the past-due notices that are due, then send what
+    waits (nothing without SETTLE_SMTP_URL). Returns how many notices were written, and the sending."""
+    with UnitOfWork(engine) as uow:
+        written = enqueue_past_due(
+            uow, clock, reminder_after_days=settings.past_due_reminder_days, tz=settings.timezone
+        )
+    sent = send_due(
+        engine,
+        clock,
+        settings.smtp_url,
+        sender=settings.mail_from or DEFAULT_SENDER,
+        base_url=settings.base_url,
+        tz=settings.timezone,
+    )
+    return written, sent

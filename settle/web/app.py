@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from settle import db
 from settle.clock import Clock, SystemClock
 from settle.config import Settings
+from settle.notify.sender import run_mail
 from settle.payments.paying import reconcile
 from settle.processor.app import create_processor_app
 from settle.processor.configured import build_processor
@@ -76,6 +77,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
+    """Each round: finish payments left in flight, then the mail (past-due notices, sending)."""
     after = timedelta(seconds=app.state.settings.reconcile_after_seconds)
     while not stop.wait(every):
         try:
@@ -84,5 +86,6 @@ def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
                 log.info(
                     "reconciled %s payment(s): %s succeeded, %s failed", report.checked, report.succeeded, report.failed
                 )
-        except Exception:  # a database or processor outage: try again next round
-            log.exception("reconciliation failed; trying again in %s s", every)
+            run_mail(app.state.engine, app.state.clock, app.state.settings)
+        except Exception:  # a database, processor or mail server outage: try again next round
+            log.exception("background work failed; trying again in %s s", every)
