@@ -26,6 +26,7 @@ from settle.processor.errors import (
 from settle.processor.faults import Fault, Faults
 from settle.processor.interface import Charge, ChargeStatus, ProcessorUnavailable
 from settle.processor.simulated import SimulatedProcessor
+from tests.card_numbers import card_numbers_in
 
 EUR_100 = Money(10000, "EUR")
 
@@ -249,17 +250,6 @@ def test_a_failed_3ds_challenge_declines_the_charge(processor: SimulatedProcesso
         processor.complete_challenge("ch_unknown", approve=True)
 
 
-def _card_numbers_in(text: str) -> list[str]:
-    digits = re.sub(r"(?<=\d)[ -](?=\d)", "", text)
-    return [
-        run[start : start + length]
-        for run in re.findall(r"\d{13,}", digits)
-        for length in range(13, 20)
-        for start in range(len(run) - length + 1)
-        if cards.luhn_valid(run[start : start + length])
-    ]
-
-
 def test_the_processor_database_holds_no_card_number(processor: SimulatedProcessor, processor_url: str) -> None:
     for number in cards.TEST_CARDS:
         processor.tokenize(number, 12, 2030, "1234" if number.startswith("37") else "123", "Jane Doe")
@@ -278,7 +268,7 @@ def test_the_processor_database_holds_no_card_number(processor: SimulatedProcess
         ]
     engine.dispose()
     assert len(texts) > 50
-    assert [number for text in texts for number in _card_numbers_in(text)] == []
+    assert [number for text in texts for number in card_numbers_in(text)] == []
 
 
 def test_the_processor_keeps_its_tables_apart_from_settles(processor_url: str, processor: SimulatedProcessor) -> None:
