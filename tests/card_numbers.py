@@ -8,9 +8,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-# 13 to 19 digits, optionally grouped by single spaces or dashes, not part of a longer word
-# (so the digits inside a hexadecimal id do not count).
-_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+# 13 to 19 digits as people write card numbers: in one run, in groups of four (4-4-4-4, up to
+# 4-4-4-7) or as American Express does (4-6-5), separated by single spaces or dashes; never part of
+# a longer word, so the digits inside a hexadecimal id or a UUID do not count.
+_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z])"
+    r"(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{5})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 def luhn_valid(digits: str) -> bool:
