@@ -152,16 +152,7 @@ def add_card(
 
 def list_payment_methods(uow: UnitOfWork, clock: Clock, *, actor_id: str, profile_id: str) -> list[PaymentMethodView]:
     """A billing profile's saved payment methods, the default first; expired cards are marked."""
-    profile = uow.profiles.find(profile_id)
-    if profile is None:
-        raise BillingProfileNotFound(id=profile_id)
-    require(
-        uow.roles.for_user(actor_id),
-        Permission.VIEW_INVOICES,
-        Scope(profile.billing_account_id, profile.id),
-        not_found=BillingProfileNotFound(id=profile_id),
-        visible_with=Permission.VIEW_INVOICES,
-    )
+    profile = _profile_where(uow, actor_id, profile_id, Permission.VIEW_INVOICES, visible_with=Permission.VIEW_INVOICES)
     day = today(clock)
     views = [
         PaymentMethodView(method, method.id == profile.default_payment_method_id, method.is_expired(day))
@@ -258,12 +249,23 @@ def remove_payment_method(
 
 
 def _profile_to_manage(uow: UnitOfWork, actor_id: str, profile_id: str) -> BillingProfile:
+    return _profile_where(uow, actor_id, profile_id, Permission.MANAGE_PAYMENT_METHODS)
+
+
+def _profile_where(
+    uow: UnitOfWork,
+    actor_id: str,
+    profile_id: str,
+    permission: Permission,
+    visible_with: Permission = Permission.VIEW,
+) -> BillingProfile:
+    """The billing profile, if the actor holds `permission` there (not found if they cannot see it)."""
     profile = uow.profiles.find(profile_id)
     not_found = BillingProfileNotFound(id=profile_id)
     if profile is None:
         raise not_found
     scope = Scope(profile.billing_account_id, profile.id)
-    require(uow.roles.for_user(actor_id), Permission.MANAGE_PAYMENT_METHODS, scope, not_found=not_found)
+    require(uow.roles.for_user(actor_id), permission, scope, not_found=not_found, visible_with=visible_with)
     return profile
 
 
