@@ -6,6 +6,7 @@ import pytest
 
 from settle.access.model import Permission, Role, RoleScopeMismatch, Scope, ScopeKind, can, permissions_at, require
 from settle.errors import ErrorKind, Forbidden, NotFound
+from tests.design_roles import DESIGN_TABLE
 from tests.unit.factories import NOW, assignment
 
 P = Permission
@@ -17,20 +18,6 @@ S1B = Scope("ACC-A", "P1", "S1B")  # a sibling section in the same profile
 S2 = Scope("ACC-A", "P2", "S2")
 OTHER_ACCOUNT = [Scope("ACC-B"), Scope("ACC-B", "P1"), Scope("ACC-B", "P1", "S1")]  # same child ids, other account
 
-YES, NO = True, False
-# DESIGN §3: where the role is held; view invoices, pay invoices, manage payment methods, manage roles.
-DESIGN_TABLE = {
-    Role.BILLING_ACCOUNT_OWNER: ("account", YES, YES, YES, YES),
-    Role.BILLING_ACCOUNT_CONTRIBUTOR: ("account", YES, YES, YES, NO),
-    Role.BILLING_ACCOUNT_READER: ("account", YES, NO, NO, NO),
-    Role.BILLING_PROFILE_OWNER: ("profile", YES, YES, YES, YES),
-    Role.BILLING_PROFILE_CONTRIBUTOR: ("profile", YES, YES, YES, NO),
-    Role.BILLING_PROFILE_READER: ("profile", YES, NO, NO, NO),
-    Role.INVOICE_MANAGER: ("profile", YES, YES, NO, NO),
-    Role.INVOICE_SECTION_OWNER: ("section", NO, NO, NO, YES),
-    Role.INVOICE_SECTION_CONTRIBUTOR: ("section", NO, NO, NO, NO),
-    Role.INVOICE_SECTION_READER: ("section", NO, NO, NO, NO),
-}
 COLUMNS = (P.VIEW_INVOICES, P.PAY_INVOICES, P.MANAGE_PAYMENT_METHODS, P.MANAGE_ROLES)
 HELD_AT = {"account": ACCOUNT, "profile": P1, "section": S1}
 # Where a role held at HELD_AT applies in full, where it only lets the holder find the way down (VIEW),

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from settle.access.model import BILLING_ACTIONS, Role, Scope, ScopeKind, allowed_actions, check_actions
+from tests.design_roles import DESIGN_TABLE
 from tests.unit.factories import assignment
 
 BA = "Microsoft.Billing/billingAccounts"
@@ -14,20 +15,6 @@ BP = f"{BA}/billingProfiles"
 IS = f"{BP}/invoiceSections"
 ACCOUNT, P1, S1 = Scope("ACC-A"), Scope("ACC-A", "P1"), Scope("ACC-A", "P1", "S1")
 HELD_AT = {"account": ACCOUNT, "profile": P1, "section": S1}
-YES, NO = True, False
-# DESIGN §3: where the role is held; view invoices, pay invoices, manage payment methods, manage roles.
-DESIGN_TABLE = {
-    Role.BILLING_ACCOUNT_OWNER: ("account", YES, YES, YES, YES),
-    Role.BILLING_ACCOUNT_CONTRIBUTOR: ("account", YES, YES, YES, NO),
-    Role.BILLING_ACCOUNT_READER: ("account", YES, NO, NO, NO),
-    Role.BILLING_PROFILE_OWNER: ("profile", YES, YES, YES, YES),
-    Role.BILLING_PROFILE_CONTRIBUTOR: ("profile", YES, YES, YES, NO),
-    Role.BILLING_PROFILE_READER: ("profile", YES, NO, NO, NO),
-    Role.INVOICE_MANAGER: ("profile", YES, YES, NO, NO),
-    Role.INVOICE_SECTION_OWNER: ("section", NO, NO, NO, YES),
-    Role.INVOICE_SECTION_CONTRIBUTOR: ("section", NO, NO, NO, NO),
-    Role.INVOICE_SECTION_READER: ("section", NO, NO, NO, NO),
-}
 # The Azure actions that stand for each column, asked at the scope where the role is held.
 VIEW_INVOICES = [f"{BP}/invoices/read", f"{BP}/invoices/download/action", f"{BP}/paymentMethodLinks/read"]
 PAY = [f"{BP}/invoices/pay/action", f"{BP}/invoices/paynow/write", f"{BP}/invoices/validatePaynowEligibility/write"]
