@@ -3,9 +3,11 @@ and invoice sections a user may see. Anything else is as unknown as what does no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from settle.access.model import Permission, RoleAssignment, Scope, can
 from settle.access.service import held_at_visible_scope
-from settle.accounts.model import BillingAccount, BillingProfile, InvoiceSection
+from settle.accounts.model import BillingAccount, BillingAccountNotFound, BillingProfile, InvoiceSection
 from settle.uow import UnitOfWork
 
 
@@ -60,3 +62,50 @@ def get_invoice_section_for(
 ) -> InvoiceSection:
     assignments_seeing(uow, user_id, Scope(account_id, profile_id, section_id))
     return uow.sections.get(section_id)
+
+
+@dataclass(frozen=True)
+class BillingScope:
+    """A place the portal can be looking at: a billing account, or one billing profile in it."""
+
+    scope: Scope
+    account: BillingAccount
+    profile: BillingProfile | None = None
+
+    @property
+    def key(self) -> str:
+        """How the portal writes the scope in its URLs: `account` or `account/profile`."""
+        return "/".join(self.scope.parts)
+
+    @property
+    def display_name(self) -> str:
+        if self.profile is None:
+            return self.account.display_name
+        return f"{self.account.display_name} › {self.profile.display_name}"
+
+
+def billing_scopes_for(uow: UnitOfWork, user_id: str) -> list[BillingScope]:
+    """Every billing account and billing profile the user may look at, each account followed by
+    its profiles: the portal's billing-scope picker."""
+    held = uow.roles.for_user(user_id)
+    found: list[BillingScope] = []
+    for account in uow.accounts.list({assignment.scope.billing_account_id for assignment in held}):
+        if can(held, Permission.VIEW, Scope(account.id)):
+            found.append(BillingScope(Scope(account.id), account))
+        for profile in uow.profiles.list_for_account(account.id):
+            if can(held, Permission.VIEW, Scope(account.id, profile.id)):
+                found.append(BillingScope(Scope(account.id, profile.id), account, profile))
+    return found
+
+
+def get_billing_scope_for(uow: UnitOfWork, user_id: str, key: str) -> BillingScope:
+    """The scope written as `account` or `account/profile`, if the user may look at it; otherwise the
+    NotFound of its first level they cannot see (the same as when it does not exist)."""
+    parts = key.split("/")
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise BillingAccountNotFound(id=key)
+    scope = Scope(*parts)
+    assignments_seeing(uow, user_id, scope)
+    account = uow.accounts.get(scope.billing_account_id)
+    profile = uow.profiles.get(scope.billing_profile_id) if scope.billing_profile_id else None
+    return BillingScope(scope, account, profile)

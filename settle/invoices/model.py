@@ -241,6 +241,16 @@ def _problems(invoice: Invoice) -> list[str]:
 
 
 @dataclass(frozen=True)
+class OpenBalance:
+    """What a billing profile owes on its open invoices (Due, Past due, Partially paid)."""
+
+    amount_due: Money
+    open_invoices: int
+    next_due_date: date | None  # the earliest due date still ahead; None when all are past due
+    past_due_invoices: int
+
+
+@dataclass(frozen=True)
 class InvoiceQuery:
     """Which invoices to list, newest first, a page at a time (keyset: after the last row seen)."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from settle.db import UTCDateTime, is_postgres, metadata
-from settle.invoices.model import Invoice, InvoiceLine, InvoiceNotFound, InvoiceQuery, InvoiceStatus
+from settle.invoices.model import Invoice, InvoiceLine, InvoiceNotFound, InvoiceQuery, InvoiceStatus, OpenBalance
 from settle.money import Money
 
 invoices = sa.Table(
@@ -224,6 +224,44 @@ class InvoiceStore:
         rows = self.connection.execute(select.order_by(*order).limit(query.limit)).all()
         lines = self._lines([row.id for row in rows])
         return [_invoice(row, lines[row.id]) for row in rows]
+
+    def numbers_starting_with(self, billing_profile_ids: Iterable[str], prefix: str, limit: int) -> list[str]:
+        """Invoice numbers of these billing profiles that begin with `prefix` (the search box)."""
+        ids = sorted(billing_profile_ids)
+        if not ids or not prefix:
+            return []
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        select = (
+            sa.select(invoices.c.id)
+            .where(invoices.c.billing_profile_id.in_(ids), invoices.c.id.like(f"{escaped}%", escape="\\"))
+            .order_by(invoices.c.id.desc())
+            .limit(limit)
+        )
+        return list(self.connection.scalars(select))
+
+    def open_balances(self, billing_profile_ids: Iterable[str], today: date) -> dict[str, OpenBalance]:
+        """Per billing profile: the amount due on its open invoices, the next due date and how many
+        are past due (one grouped query over the partial index of open invoices)."""
+        c = invoices.c
+        ids = sorted(billing_profile_ids)
+        if not ids:
+            return {}
+        select = (
+            sa.select(
+                c.billing_profile_id,
+                c.currency,
+                sa.func.sum(c.amount_due_minor),
+                sa.func.count(),
+                sa.func.min(sa.case((c.due_date >= today, c.due_date))),
+                sa.func.sum(sa.case((c.due_date < today, 1), else_=0)),
+            )
+            .where(c.billing_profile_id.in_(ids), c.voided_at.is_(None), c.amount_due_minor > 0)
+            .group_by(c.billing_profile_id, c.currency)
+        )
+        return {
+            row[0]: OpenBalance(Money(int(row[2]), row[1]), int(row[3]), row[4], int(row[5] or 0))
+            for row in self.connection.execute(select)
+        }
 
     def count(self, billing_profile_ids: Iterable[str] | None = None) -> int:
         select = sa.select(sa.func.count()).select_from(invoices)

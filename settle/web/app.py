@@ -24,7 +24,7 @@ from settle.processor.interface import Processor
 from settle.processor.simulated import SimulatedProcessor
 from settle.web.api import create_api_router, install_api_error_handlers
 from settle.web.portal import install_portal
-from settle.web.security import SecurityHeaders
+from settle.web.security import SecurityHeaders, origin_of
 
 log = logging.getLogger("settle")
 
@@ -43,7 +43,9 @@ def create_app(
     processor = processor or build_processor(settings, clock)
     app = FastAPI(title="Settle", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings, app.state.engine, app.state.processor, app.state.clock = settings, engine, processor, clock
-    if isinstance(processor, SimulatedProcessor):  # the browser tokenises cards here, never at Settle's routes
+    # The browser sends card numbers straight to the processor's tokenization endpoint, never to Settle.
+    app.state.tokenize_url = f"{settings.processor_url or '/processor'}/v1/tokens"
+    if isinstance(processor, SimulatedProcessor):
         app.mount("/processor", create_processor_app(processor))
 
     @app.get("/healthz", include_in_schema=False)
@@ -59,7 +61,7 @@ def create_app(
     install_portal(app)
     app.include_router(create_api_router())
     install_api_error_handlers(app)  # after the portal's: it leaves pages outside /providers to them
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, processor_origin=origin_of(settings.processor_url))
     return app
 
 

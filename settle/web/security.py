@@ -6,16 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# No inline scripts or styles anywhere: the portal's JavaScript and CSS are files under /static.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-)
 HEADERS = {
-    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"same-origin",
     b"x-frame-options": b"DENY",
@@ -24,11 +19,30 @@ HEADERS = {
 }
 
 
-class SecurityHeaders:
-    """Adds the headers above to every HTTP answer that does not set them itself."""
+def content_security_policy(processor_origin: str = "") -> str:
+    """No inline scripts or styles anywhere (the portal's JavaScript and CSS are files under /static);
+    the browser talks to Settle and, for card numbers and 3-D Secure, to the processor only."""
+    extra = f" {processor_origin}" if processor_origin else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'{extra}; form-action 'self'{extra}; frame-ancestors 'none'; base-uri 'self'; "
+        "object-src 'none'"
+    )
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, or "" for none."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class SecurityHeaders:
+    """Adds the headers above, and the content security policy, to every HTTP answer that does not
+    set them itself."""
+
+    def __init__(self, app: ASGIApp, processor_origin: str = "") -> None:
         self.app = app
+        self.headers = {b"content-security-policy": content_security_policy(processor_origin).encode(), **HEADERS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +52,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in HEADERS.items() if name not in present]
+                extra = [(name, value) for name, value in self.headers.items() if name not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -72,6 +72,11 @@ class BillingProfileProperties(Shape):
     system_id: str
     has_read_access: bool
     current_payment_term: PaymentTerm
+    auto_pay: Literal["On", "Off"] | None = Field(
+        None,
+        description="Settle's extension: On when invoices are charged to the default card on their due date",
+    )
+    auto_pay_since: datetime | None = Field(None, description="Settle's extension: the day autoPay was turned On")
 
 
 class BillingProfile(Resource):
@@ -94,7 +99,7 @@ class InvoiceDocument(Shape):
 
 
 class InvoicePayment(Shape):
-    amount: Amount
+    amount: Amount = Field(description="What was paid (debited); a refund (credited) is negative")
     date: datetime
     payment_method_id: str | None = None
     payment_method_family: Family
@@ -239,6 +244,31 @@ class PaymentProperties(Shape):
 
 class Payment(Resource):
     properties: PaymentProperties
+
+
+class RefundPayment(Shape):
+    """Settle's extension (operators): give back part of a card payment, or without an amount all that is left."""
+
+    amount: PayAmount | None = None
+
+
+class RefundProperties(Shape):
+    status: Literal["Succeeded", "Pending"]
+    invoice_id: str
+    payment_id: str
+    amount: Amount
+    date: datetime
+    receipt_number: str | None = None
+    amount_due: Amount = Field(description="The invoice's amount due after the refund")
+
+
+class Refund(Resource):
+    properties: RefundProperties
+
+
+class DocumentDownloadResult(Shape):
+    url: str = Field(description="Where to download the PDF: no token needed, valid until expiryTime")
+    expiry_time: datetime
 
 
 class ErrorAdditionalInfo(Shape):

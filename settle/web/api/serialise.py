@@ -17,6 +17,7 @@ from settle.invoices.model import Invoice, InvoiceStatus
 from settle.money import Money
 from settle.payments.lists import InvoicePayment
 from settle.payments.model import DeclineCode, PaymentMethodFamily, PaymentStatus
+from settle.payments.refund_model import Refund
 from settle.payments.service import PaymentMethodView
 from settle.web.api import schemas
 
@@ -34,6 +35,8 @@ _FAILED_REASONS: dict[DeclineCode, schemas.FailedPaymentReason] = {
     DeclineCode.INSUFFICIENT_FUNDS: "BankDeclined",
     DeclineCode.AUTHENTICATION_FAILED: "BankDeclined",
     DeclineCode.PROCESSING_ERROR: "Other",
+    DeclineCode.LOST_CARD: "BankDeclined",
+    DeclineCode.STOLEN_CARD: "BankDeclined",
 }
 
 
@@ -121,6 +124,8 @@ def billing_profile(profile: accounts.BillingProfile) -> schemas.BillingProfile:
             system_id=profile.id,
             has_read_access=True,
             current_payment_term=schemas.PaymentTerm(term=f"P{profile.payment_terms_days}D", is_default=True),
+            auto_pay="On" if profile.autopay else "Off",
+            auto_pay_since=midnight(profile.autopay_since) if profile.autopay_since else None,
         ),
     )
 
@@ -169,9 +174,26 @@ def invoice(
             billing_profile_display_name=profile_name,
             document_type="Invoice",
             documents=[schemas.InvoiceDocument(kind="Invoice", name=bill.id)],
-            payments=[received(made) for made in payments if made.payment.status is PaymentStatus.SUCCEEDED],
+            payments=received_and_refunded(payments),
             failed_payments=[failed(made) for made in payments if made.payment.status is PaymentStatus.FAILED],
         ),
+    )
+
+
+def received_and_refunded(payments: list[InvoicePayment]) -> list[schemas.InvoicePayment]:
+    """The succeeded payments (debited) and what was refunded of them (credited, negative), by date."""
+    entries = []
+    for made in payments:
+        if made.payment.status is PaymentStatus.SUCCEEDED:
+            entries.append(received(made))
+            entries += [refunded(made, refund) for refund in made.refunds]
+    return sorted(entries, key=lambda entry: entry.date)
+
+
+def refunded(made: InvoicePayment, refund: Refund) -> schemas.InvoicePayment:
+    shown = received(made)
+    return shown.model_copy(
+        update={"amount": amount(-refund.amount), "date": refund.completed_at or refund.created_at, "payment_type": "credited"}
     )
 
 

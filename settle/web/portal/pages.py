@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from settle.access.model import ROLE_NAMES
 from settle.access.sessions import Session
 from settle.access.sign_in import resolve_session
 from settle.accounts.model import User
 from settle.config import Settings
-from settle.i18n import LOCALES, choose_locale, translations
+from settle.i18n import LOCALES, choose_locale, gettext, translations
+from settle.invoices.model import STATUS_LABELS
+from settle.money import format_money
 from settle.uow import UnitOfWork
 from settle.web.security import csrf_token, new_browser_id
 
@@ -39,6 +43,12 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["money"] = lambda money: format_money(money, locale)
+    env.filters["day"] = lambda day: format_date(day, format="medium", locale=locale) if day else ""
+    env.filters["short_day"] = lambda day: format_date(day, format="short", locale=locale) if day else ""
+    env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=locale) if moment else ""
+    env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
+    env.globals["role_name"] = lambda role: gettext(locale, ROLE_NAMES[role])
     return env
 
 
@@ -106,6 +116,18 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = HTMLResponse(page, status_code=status_code)
     remember_browser(request, response)
     return response
+
+
+class SignInRequired(Exception):
+    """A page for signed-in users asked for by someone who is not (any more)."""
+
+
+def signed_in(request: Request) -> User:
+    """The signed-in user of a page; anyone else is sent to sign in first."""
+    user = visitor(request).user
+    if user is None:
+        raise SignInRequired()
+    return user
 
 
 def remember_browser(request: Request, response: HTMLResponse | RedirectResponse) -> None:

@@ -1,0 +1,33 @@
+"""Use case behind the Payment methods page: the saved payment methods of every billing profile of a
+scope that the user may see, and whether they may change them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from settle.access.model import Permission, Scope, can
+from settle.accounts.model import BillingProfile
+from settle.accounts.scopes import assignments_seeing
+from settle.clock import Clock
+from settle.invoices.service import invoice_profiles_at
+from settle.payments.service import PaymentMethodView, list_payment_methods
+from settle.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ProfileWallet:
+    billing_profile: BillingProfile
+    methods: list[PaymentMethodView]  # the default first
+    may_manage: bool
+
+
+def wallets_at(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope) -> list[ProfileWallet]:
+    """Per billing profile of `scope` whose invoices the user sees: its payment methods."""
+    held = assignments_seeing(uow, user_id, scope)
+    wallets = []
+    for profile_id in invoice_profiles_at(uow, user_id, scope):
+        profile = uow.profiles.get(profile_id)
+        methods = list_payment_methods(uow, clock, actor_id=user_id, profile_id=profile_id)
+        may_manage = can(held, Permission.MANAGE_PAYMENT_METHODS, Scope(scope.billing_account_id, profile_id))
+        wallets.append(ProfileWallet(profile, methods, may_manage))
+    return sorted(wallets, key=lambda wallet: wallet.billing_profile.display_name)

@@ -1,0 +1,303 @@
+"""Cost Management + Billing › Overview and Invoices, and the Pay now blade (DESIGN §1 steps 3–7)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from settle.accounts.model import User
+from settle.documents.files import PdfFile
+from settle.documents.service import invoice_pdf_for, receipt_pdf_for
+from settle.errors import N_, Invalid, SettleError
+from settle.i18n import gettext
+from settle.invoices.grid import balances_due, invoice_grid
+from settle.invoices.model import InvoiceQuery, InvoiceStatus
+from settle.money import Money
+from settle.payments.checkout import get_own_payment, payment_choice
+from settle.payments.model import (
+    DECLINE_MESSAGES,
+    CardPolicy,
+    Declined,
+    InProgress,
+    Payment,
+    PaymentOutcome,
+    PayRequest,
+    RequiresAction,
+)
+from settle.payments.paying import confirm_payment, pay_invoice
+from settle.payments.service import add_card
+from settle.uow import UnitOfWork
+from settle.web.errors import message_of, status_of
+from settle.web.portal.pages import Visitor, signed_in, visitor
+from settle.web.portal.scope import billing_view, render_billing
+from settle.web.portal.sign_in_routes import checked_form
+
+router = APIRouter(include_in_schema=False)
+SignedIn = Annotated[User, Depends(signed_in)]
+Checked = Annotated[Visitor, Depends(checked_form)]
+Text = Annotated[str, Form()]
+PAGE_SIZE = 50
+FILTERABLE = (
+    InvoiceStatus.DUE,
+    InvoiceStatus.PAST_DUE,
+    InvoiceStatus.PARTIALLY_PAID,
+    InvoiceStatus.PAID,
+    InvoiceStatus.VOID,
+)
+BAD_AMOUNT = N_("The amount to pay is missing or not valid. Close the blade and open it again.")
+
+
+class BadFilter(Invalid):
+    code = "InvalidFilter"
+    message = N_("'{value}' is not a valid filter value.")
+
+
+@dataclass(frozen=True)
+class GridFilter:
+    """The Invoices grid's filter, sort and page, as its URL carries them."""
+
+    status: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "newest"
+    after: str = ""
+
+    @classmethod
+    def of(cls, request: Request) -> GridFilter:
+        q = request.query_params
+        sort = "oldest" if q.get("sort") == "oldest" else "newest"
+        return cls(q.get("status", ""), q.get("from", ""), q.get("to", ""), sort, q.get("after", ""))
+
+    def params(self, **changes: str) -> dict[str, str]:
+        values = {"status": self.status, "from": self.date_from, "to": self.date_to, "after": self.after}
+        values |= {"sort": self.sort if self.sort == "oldest" else ""} | changes
+        return {name: value for name, value in values.items() if value}
+
+    def query(self) -> InvoiceQuery:
+        """The filter as a query; a value that does not parse is BadFilter, never a 500."""
+        after = None
+        if self.after:
+            day, _, number = self.after.partition("~")
+            after = (_date(day), number)
+        return InvoiceQuery(
+            billing_profile_ids=frozenset(),
+            statuses=frozenset({_status(self.status)}) if self.status else frozenset(),
+            invoice_date_from=_date(self.date_from) if self.date_from else None,
+            invoice_date_to=_date(self.date_to) if self.date_to else None,
+            after=after,
+            limit=PAGE_SIZE,
+            oldest_first=self.sort == "oldest",
+        )
+
+
+def _status(value: str) -> InvoiceStatus:
+    for status in FILTERABLE:
+        if status.value == value:
+            return status
+    raise BadFilter(value=value)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(value=value) from None
+
+
+@router.get("/billing")
+def overview(request: Request, user: SignedIn, scope: str = "") -> Response:
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        view = billing_view(uow, user, scope)
+        balances = balances_due(uow, request.app.state.clock, user.id, view.current.scope)
+    return render_billing(request, "billing/overview.html", view, "overview", balances=balances)
+
+
+@router.get("/billing/invoices")
+def invoices(request: Request, user: SignedIn, scope: str = "", paid: str = "", pending: str = "") -> Response:
+    payment = None
+    if paid:
+        with UnitOfWork(request.app.state.engine, write=False) as uow:
+            payment = get_own_payment(uow, user.id, paid)
+    return _invoices_page(request, user, scope, paid=payment, pending=pending)
+
+
+def _invoices_page(
+    request: Request,
+    user: User,
+    scope: str,
+    *,
+    blade: dict[str, Any] | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    chosen = GridFilter.of(request)
+    filter_error = None
+    try:
+        query = chosen.query()
+    except BadFilter as bad:
+        filter_error, chosen, status_code = message_of(bad, visitor(request).locale), GridFilter(), 400
+        query = chosen.query()
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        view = billing_view(uow, user, scope)
+        grid = invoice_grid(uow, request.app.state.clock, user.id, view.current.scope, query)
+    after = f"{grid.next_after[0].isoformat()}~{grid.next_after[1]}" if grid.next_after else ""
+    return render_billing(
+        request,
+        "billing/invoices.html",
+        view,
+        "invoices",
+        status_code=status_code,
+        grid=grid,
+        chosen=chosen,
+        filter_error=filter_error,
+        statuses=FILTERABLE,
+        blade=blade,
+        next_url=view.url("/billing/invoices", **chosen.params(after=after)) if after else None,
+        first_url=view.url("/billing/invoices", **chosen.params(after="")) if chosen.after else None,
+        pay_url=lambda number: view.url(f"/billing/invoices/{number}/pay", **chosen.params()),
+        close_url=view.url("/billing/invoices", **chosen.params()),
+        **extra,
+    )
+
+
+@router.get("/billing/invoices/{number}/pay")
+def pay_blade(request: Request, user: SignedIn, number: str, scope: str = "") -> Response:
+    return _with_blade(request, user, number, scope)
+
+
+def _with_blade(
+    request: Request, user: User, number: str, scope: str, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    """The invoices grid with the Pay now blade of `number` open over it, and a fresh idempotency key
+    for each opening: a resent form pays once, a new opening is a new attempt."""
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        choice = payment_choice(uow, request.app.state.clock, user.id, number)
+    if choice.refusal is not None and error is None:
+        error = message_of(choice.refusal, visitor(request).locale)
+        if choice.status not in (InvoiceStatus.PAID, InvoiceStatus.VOID):
+            status_code = status_of(choice.refusal)
+    blade = {
+        "choice": choice,
+        "error": error,
+        "idempotency_key": secrets.token_urlsafe(18),
+        "tokenize_url": request.app.state.tokenize_url,
+        "action": f"/billing/invoices/{number}/pay?" + urlencode({"scope": scope} if scope else {}),
+    }
+    return _invoices_page(request, user, scope, blade=blade, status_code=status_code)
+
+
+@router.post("/billing/invoices/{number}/pay")
+def submit_payment(
+    request: Request,
+    who: Checked,
+    number: str,
+    scope: str = "",
+    payment_method_id: Text = "",
+    card_token: Text = "",
+    amount_minor: Text = "",
+    currency: Text = "",
+    idempotency_key: Text = "",
+) -> Response:
+    user = signed_in(request)
+    app = request.app.state
+    client = request.client.host if request.client else None
+    try:
+        seen = Money(int(amount_minor), currency)
+    except (ValueError, SettleError):
+        return _with_blade(request, user, number, scope, error=gettext(who.locale, BAD_AMOUNT), status_code=400)
+    try:
+        if payment_method_id == "new":  # a card the browser has just tokenised at the processor
+            with UnitOfWork(app.engine) as uow:
+                choice = payment_choice(uow, app.clock, user.id, number)
+                payment_method_id = add_card(
+                    uow,
+                    app.clock,
+                    app.processor,
+                    actor_id=user.id,
+                    profile_id=choice.billing_profile.id,
+                    token_id=card_token,
+                    client_address=client,
+                ).id
+        policy = CardPolicy(limits=app.settings.card_limits, refuse_prepaid=app.settings.refuse_prepaid_cards)
+        paying = PayRequest(number, payment_method_id, seen, idempotency_key, client)
+        outcome = pay_invoice(
+            app.engine,
+            app.processor,
+            app.clock,
+            actor_id=user.id,
+            request=paying,
+            policy=policy,
+            tz=app.settings.timezone,
+        )
+    except SettleError as error:
+        return _with_blade(
+            request, user, number, scope, error=message_of(error, who.locale), status_code=status_of(error)
+        )
+    return _after(request, user, number, scope, outcome)
+
+
+def _after(request: Request, user: User, number: str, scope: str, outcome: PaymentOutcome) -> Response:
+    """Paid: back to the grid, which says so; declined: the blade again with the reason; a 3-D Secure
+    card: to the card holder's bank and back to confirm; not known yet: the grid shows Processing."""
+    back = {"scope": scope} if scope else {}
+    if isinstance(outcome, Declined):
+        reason = gettext(visitor(request).locale, DECLINE_MESSAGES[outcome.code])
+        return _with_blade(request, user, number, scope, error=reason, status_code=402)
+    if isinstance(outcome, RequiresAction):
+        confirm_url = f"/billing/invoices/{number}/pay/confirm?" + urlencode(back | {"payment": outcome.payment.id})
+        return RedirectResponse(f"{outcome.challenge_url}?{urlencode({'return_url': confirm_url})}", status_code=303)
+    if isinstance(outcome, InProgress):
+        return RedirectResponse("/billing/invoices?" + urlencode(back | {"pending": number}), status_code=303)
+    return RedirectResponse("/billing/invoices?" + urlencode(back | {"paid": outcome.payment.id}), status_code=303)
+
+
+@router.get("/billing/invoices/{number}/pay/confirm")
+def confirm_after_challenge(
+    request: Request, user: SignedIn, number: str, payment: str = "", scope: str = ""
+) -> Response:
+    app = request.app.state
+    with UnitOfWork(app.engine, write=False) as uow:
+        own: Payment = get_own_payment(uow, user.id, payment)
+    if own.invoice_id != number:
+        return _with_blade(request, user, number, scope)
+    return _after(request, user, number, scope, confirm_payment(app.engine, app.processor, app.clock, own.id))
+
+
+@router.get("/billing/invoices/{number}")
+def invoice_details(request: Request, user: SignedIn, number: str, scope: str = "") -> Response:
+    """An invoice found by search or linked from an e-mail: the grid with its details blade open."""
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        choice = payment_choice(uow, request.app.state.clock, user.id, number)
+    scope = scope or f"{choice.invoice.billing_account_id}/{choice.invoice.billing_profile_id}"
+    details = {"choice": choice, "details": True, "pay_link": choice.refusal is None}
+    return _invoices_page(request, user, scope, blade=details)
+
+
+@router.get("/billing/invoices/{number}/pdf")
+def invoice_pdf(request: Request, user: SignedIn, number: str) -> Response:
+    settings = request.app.state.settings
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        pdf = invoice_pdf_for(uow, user.id, number, tz=settings.timezone, base_url=settings.base_url)
+    return _pdf_answer(request, pdf)
+
+
+@router.get("/billing/receipts/{receipt_number}")
+def receipt_pdf(request: Request, user: SignedIn, receipt_number: str) -> Response:
+    settings = request.app.state.settings
+    with UnitOfWork(request.app.state.engine, write=False) as uow:
+        pdf = receipt_pdf_for(uow, user.id, receipt_number, tz=settings.timezone)
+    return _pdf_answer(request, pdf)
+
+
+def _pdf_answer(request: Request, pdf: PdfFile) -> Response:
+    headers = {"ETag": pdf.etag, "Cache-Control": "private, no-cache"}
+    if pdf.matches(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
+    return Response(pdf.content, media_type="application/pdf", headers=headers)
