@@ -52,11 +52,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     engine = db.create_engine(url)
     db.upgrade(engine)
     clock = SystemClock()
-    processor = SimulatedProcessor(f"sqlite:///{folder / 'processor.db'}", clock)
-    with UnitOfWork(engine) as uow:
-        demo.load(uow, clock, processor)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    processor = SimulatedProcessor(
+        f"sqlite:///{folder / 'processor.db'}", clock, challenge_base_url=f"{base}/processor"
+    )
+    with UnitOfWork(engine) as uow:
+        demo.load(uow, clock, processor)
     settings = Settings(database_url=url, base_url=base, reconcile_every_seconds=0)
     app = create_app(settings, engine, processor, clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -110,10 +112,10 @@ def sign_in(page: Page, server: LiveServer, email: str, *, labels: tuple[str, st
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page picture under test-results/ (kept by CI as an artifact)."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A picture of the page under test-results/screenshots (kept by CI as an artifact)."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "screenshots" / f"{name}.png"
     path.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

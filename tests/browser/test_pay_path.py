@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from settle.i18n import gettext
 from settle.payments.model import DECLINE_MESSAGES, DeclineCode
 from settle.processor.interface import ChargeStatus
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,6 @@ def test_billing_administrator_pays_with_the_saved_card_then_a_new_one(
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language.browser_locale)
     page = context.new_page()
     open_invoices(page, server, language)
-    screenshot(page, f"invoices-{language.code}-1280")
 
     row = first_payable_row(page, language)
     number = row.locator("th").inner_text().strip()
@@ -79,7 +78,6 @@ def test_billing_administrator_pays_with_the_saved_card_then_a_new_one(
     methods = blade.get_by_role("group", name=language.select_method)
     expect(methods).to_be_visible()
     expect(blade.locator("#blade-title")).to_be_focused()
-    screenshot(page, f"pay-blade-{language.code}-1280")
     methods.get_by_role("radio", name=re.compile("4242")).check()
     blade.get_by_role("button", name=language.pay_now).click()
 

@@ -79,6 +79,7 @@ function newCardChosen(form) {
 
 function setUpNewCard() {
   for (const element of document.querySelectorAll("[data-needs-js]")) element.disabled = false;
+  for (const element of document.querySelectorAll("[data-without-js]")) element.hidden = true;
   for (const form of document.querySelectorAll("form[data-tokenize-url]")) {
     const option = form.querySelector("#method-new");
     const fields = form.querySelector("#new-card");
