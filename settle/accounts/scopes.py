@@ -71,6 +71,7 @@ class BillingScope:
     scope: Scope
     account: BillingAccount
     profile: BillingProfile | None = None
+    section: InvoiceSection | None = None  # for those whose roles are held at an invoice section only
 
     @property
     def key(self) -> str:
@@ -79,14 +80,14 @@ class BillingScope:
 
     @property
     def display_name(self) -> str:
-        if self.profile is None:
-            return self.account.display_name
-        return f"{self.account.display_name} › {self.profile.display_name}"
+        names = [self.account.display_name]
+        names += [part.display_name for part in (self.profile, self.section) if part is not None]
+        return " › ".join(names)
 
 
 def billing_scopes_for(uow: UnitOfWork, user_id: str) -> list[BillingScope]:
     """Every billing account and billing profile the user may look at, each account followed by
-    its profiles: the portal's billing-scope picker."""
+    its profiles (and the invoice sections of those who see no more): the portal's scope picker."""
     held = uow.roles.for_user(user_id)
     found: list[BillingScope] = []
     for account in uow.accounts.list({assignment.scope.billing_account_id for assignment in held}):
@@ -95,17 +96,22 @@ def billing_scopes_for(uow: UnitOfWork, user_id: str) -> list[BillingScope]:
         for profile in uow.profiles.list_for_account(account.id):
             if can(held, Permission.VIEW, Scope(account.id, profile.id)):
                 found.append(BillingScope(Scope(account.id, profile.id), account, profile))
+                continue
+            for section in uow.sections.list_for_profile(profile.id):
+                if can(held, Permission.VIEW, Scope(account.id, profile.id, section.id)):
+                    found.append(BillingScope(Scope(account.id, profile.id, section.id), account, profile, section))
     return found
 
 
 def get_billing_scope_for(uow: UnitOfWork, user_id: str, key: str) -> BillingScope:
-    """The scope written as `account` or `account/profile`, if the user may look at it; otherwise the
-    NotFound of its first level they cannot see (the same as when it does not exist)."""
+    """The scope written as `account`, `account/profile` or `account/profile/section`, if the user may
+    look at it; otherwise the NotFound of its first level they cannot see (as if it did not exist)."""
     parts = key.split("/")
-    if not 1 <= len(parts) <= 2 or not all(parts):
+    if not 1 <= len(parts) <= 3 or not all(parts):
         raise BillingAccountNotFound(id=key)
     scope = Scope(*parts)
     assignments_seeing(uow, user_id, scope)
     account = uow.accounts.get(scope.billing_account_id)
     profile = uow.profiles.get(scope.billing_profile_id) if scope.billing_profile_id else None
-    return BillingScope(scope, account, profile)
+    section = uow.sections.get(scope.invoice_section_id) if scope.invoice_section_id else None
+    return BillingScope(scope, account, profile, section)

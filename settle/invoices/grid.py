@@ -34,8 +34,10 @@ class InvoiceGrid:
 def invoice_grid(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope, query: InvoiceQuery) -> InvoiceGrid:
     """A page of the invoices of `scope` that the user may see (the query's own profile set is
     replaced by them), each marked with whether the user may pay it."""
-    profile_ids = invoice_profiles_at(uow, user_id, scope)
     held = assignments_seeing(uow, user_id, scope)
+    if scope.invoice_section_id is not None:  # invoices belong to billing profiles, not to sections
+        return InvoiceGrid([], None, [])
+    profile_ids = invoice_profiles_at(uow, user_id, scope)
     profiles = {profile_id: uow.profiles.get(profile_id) for profile_id in profile_ids}
     account = uow.accounts.get(scope.billing_account_id)
     payers = {
@@ -70,6 +72,8 @@ class ProfileBalance:
 
 def balances_due(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope) -> list[ProfileBalance]:
     """The balance due of every billing profile of `scope` whose invoices the user may see."""
+    if scope.invoice_section_id is not None:
+        return []
     profile_ids = invoice_profiles_at(uow, user_id, scope)
     balances = uow.invoices.open_balances(profile_ids, today(clock))
     profiles = sorted((uow.profiles.get(profile_id) for profile_id in profile_ids), key=lambda p: p.display_name)

@@ -24,6 +24,8 @@ class ProfileWallet:
 def wallets_at(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope) -> list[ProfileWallet]:
     """Per billing profile of `scope` whose invoices the user sees: its payment methods."""
     held = assignments_seeing(uow, user_id, scope)
+    if scope.invoice_section_id is not None:  # payment methods belong to billing profiles
+        return []
     wallets = []
     for profile_id in invoice_profiles_at(uow, user_id, scope):
         profile = uow.profiles.get(profile_id)
