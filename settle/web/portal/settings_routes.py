@@ -13,7 +13,8 @@ from settle.access.model import ROLE_SCOPE, Role
 from settle.access.roles import accept_invitation, add_role_assignment, list_role_assignments, remove_role_assignment
 from settle.access.tokens import Invited
 from settle.accounts.model import User
-from settle.errors import Forbidden, SettleError
+from settle.errors import N_, Forbidden, SettleError
+from settle.i18n import gettext
 from settle.invoices.grid import balances_due
 from settle.payments.service import (
     add_card,
@@ -32,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[User, Depends(signed_in)]
 Checked = Annotated[Visitor, Depends(checked_form)]
 Text = Annotated[str, Form()]
+CHOOSE_A_ROLE = N_("Choose a role.")
 
 
 def _client(request: Request) -> str | None:
@@ -255,9 +257,7 @@ def add_assignment(request: Request, who: Checked, scope: str = "", email: Text 
 
 
 def _unknown_role(who: Visitor) -> str:
-    from settle.i18n import gettext
-
-    return gettext(who.locale, "Choose a role.")
+    return gettext(who.locale, CHOOSE_A_ROLE)
 
 
 @router.post("/billing/access/{assignment_id}/remove")
