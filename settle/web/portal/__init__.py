@@ -10,7 +10,14 @@ from fastapi.staticfiles import StaticFiles
 
 from settle.errors import SettleError
 from settle.web.errors import message_of, status_of
-from settle.web.portal import invoice_routes, search_routes, settings_routes, sign_in_routes, token_routes
+from settle.web.portal import (
+    history_routes,
+    invoice_routes,
+    search_routes,
+    settings_routes,
+    sign_in_routes,
+    token_routes,
+)
 from settle.web.portal.pages import SignInRequired, render, sign_in_first, visitor
 
 STATIC = Path(__file__).parent / "static"
@@ -20,6 +27,7 @@ def install_portal(app: FastAPI) -> None:
     """Add the portal's pages, static files and error pages to the app."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sign_in_routes.router)
+    app.include_router(history_routes.router)  # before /billing/invoices/{number}
     app.include_router(invoice_routes.router)
     app.include_router(settings_routes.router)
     app.include_router(search_routes.router)

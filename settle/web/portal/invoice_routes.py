@@ -20,6 +20,7 @@ from settle.invoices.grid import balances_due, invoice_grid
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
 from settle.money import Money
 from settle.payments.checkout import get_own_payment, payment_choice
+from settle.payments.lists import list_payment_history
 from settle.payments.model import (
     DECLINE_MESSAGES,
     CardPolicy,
@@ -115,7 +116,12 @@ def overview(request: Request, user: SignedIn, scope: str = "") -> Response:
     with UnitOfWork(request.app.state.engine, write=False) as uow:
         view = billing_view(uow, user, scope)
         balances = balances_due(uow, request.app.state.clock, user.id, view.current.scope)
-    return render_billing(request, "billing/overview.html", view, "overview", balances=balances)
+        recent = (
+            []
+            if view.current.scope.invoice_section_id
+            else list_payment_history(uow, actor_id=user.id, scope=view.current.scope, limit=5)
+        )
+    return render_billing(request, "billing/overview.html", view, "overview", balances=balances, entries=recent)
 
 
 @router.get("/billing/invoices")
@@ -162,6 +168,7 @@ def _invoices_page(
         first_url=view.url("/billing/invoices", **chosen.params(after="")) if chosen.after else None,
         pay_url=lambda number: view.url(f"/billing/invoices/{number}/pay", **chosen.params()),
         close_url=view.url("/billing/invoices", **chosen.params()),
+        export_url=lambda dialect: view.url("/billing/invoices/export", format=dialect, **chosen.params(after="")),
         **extra,
     )
 

@@ -16,6 +16,7 @@ from settle.accounts.model import User
 from settle.errors import N_, Forbidden, SettleError
 from settle.i18n import gettext
 from settle.invoices.grid import balances_due
+from settle.payments.autopay import set_autopay
 from settle.payments.service import (
     add_card,
     make_default_payment_method,
@@ -165,7 +166,13 @@ def replace_method(
 
 
 @router.get("/billing/profiles")
-def billing_profiles(request: Request, user: SignedIn, scope: str = "") -> Response:
+def billing_profiles(request: Request, user: SignedIn, scope: str = "", done: str = "") -> Response:
+    return _profiles_page(request, user, scope, done=done)
+
+
+def _profiles_page(
+    request: Request, user: User, scope: str, *, error: str | None = None, status_code: int = 200, done: str = ""
+) -> Response:
     app = request.app.state
     with UnitOfWork(app.engine, write=False) as uow:
         view = billing_view(uow, user, scope)
@@ -190,6 +197,26 @@ def _profiles_in(view: BillingView) -> list[Any]:
     return [
         choice for choice in view.choices if choice.profile is not None and view.current.scope.contains(choice.scope)
     ]
+
+
+@router.post("/billing/profiles/{profile_id}/autopay")
+def change_autopay(request: Request, who: Checked, profile_id: str, scope: str = "", enabled: Text = "") -> Response:
+    user, app = signed_in(request), request.app.state
+    try:
+        with UnitOfWork(app.engine) as uow:
+            set_autopay(
+                uow,
+                app.clock,
+                actor_id=user.id,
+                profile_id=profile_id,
+                enabled=enabled == "on",
+                tz=app.settings.timezone,
+                client_address=_client(request),
+            )
+    except SettleError as error:
+        return _profiles_page(request, user, scope, error=message_of(error, who.locale), status_code=status_of(error))
+    query = urlencode({"scope": scope, "done": "autopay"} if scope else {"done": "autopay"})
+    return RedirectResponse(f"/billing/profiles?{query}", status_code=303)
 
 
 @router.get("/billing/properties")
