@@ -19,7 +19,7 @@ def upgrade() -> None:
         "support_requests",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
-        sa.Column("billing_account_id", sa.String(length=32), nullable=True),
+        sa.Column("billing_account_id", sa.String(length=64), nullable=True),
         sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
