@@ -97,6 +97,9 @@ class Article:
                 target = href.removeprefix(SCHEME)
                 check_link_target(target)
                 token.attrSet("href", link_for(target))
+        for token in tokens:  # the page shows the title as h2: the body's own headings sit below it
+            if token.type in ("heading_open", "heading_close") and token.tag in ("h1", "h2", "h3", "h4", "h5"):
+                token.tag = f"h{int(token.tag[1]) + 1}"
         return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env))
 
 

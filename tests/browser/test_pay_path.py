@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from settle.help.service import get_article
 from settle.i18n import gettext
 from settle.payments.model import DECLINE_MESSAGES, DeclineCode
 from settle.processor.interface import ChargeStatus
@@ -127,4 +128,39 @@ def test_a_declined_card_says_why_in_the_users_language_and_leaves_the_invoice_p
     expect(page.locator(f"#row-{number} .badge")).to_have_text(status_before)
     expect(page.locator(f"#row-{number}").get_by_role("link", name=language.pay_now)).to_be_visible()
     assert server.processor.count_charges(description=f"Invoice {number}", status=ChargeStatus.SUCCEEDED) == 0
+    context.close()
+
+
+PROBLEMS = {
+    "en": "how do I pay my invoice",
+    "nl": "hoe betaal ik mijn factuur",
+    "da": "hvordan betaler jeg min faktura",
+}
+GO_TO_INVOICES = {"en": "Go to Invoices", "nl": "Ga naar Facturen", "da": "Gå til Fakturaer"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.code)
+def test_the_recommended_steps_article_leads_to_a_paid_invoice(
+    browser: Browser, server: LiveServer, language: Language
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language.browser_locale)
+    page = context.new_page()
+    page.goto(f"{server.url}/")
+    page.get_by_label(language.t("E-mail address")).fill("admin@contoso.example")
+    page.get_by_label(language.t("Password")).fill("demo-password")
+    page.get_by_role("button", name=language.t("Sign in")).click()
+    page.get_by_role("link", name=language.t("Help + support")).first.click()
+    page.get_by_label(language.t("Describe your problem")).fill(PROBLEMS[language.code])
+    page.get_by_role("button", name=language.t("Find a solution")).click()
+    article = page.locator("article")
+    expect(article.get_by_role("heading", level=2)).to_have_text(get_article("pay-invoice", language.code).title)
+    expect(article).to_contain_text(language.select_method)
+    expect(page.get_by_role("heading", name=language.t("Recommended documents"))).to_be_visible()
+    article.get_by_role("link", name=GO_TO_INVOICES[language.code]).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(language.invoices)
+    row = first_payable_row(page, language)
+    number = row.locator("th").inner_text().strip()
+    row.get_by_role("link", name=language.pay_now).click()
+    page.get_by_role("dialog").get_by_role("button", name=language.pay_now).click()
+    expect(page.locator(f"#row-{number} .badge")).to_have_text(language.paid)
     context.close()

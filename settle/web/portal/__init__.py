@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from settle.errors import SettleError
 from settle.web.errors import message_of, status_of
 from settle.web.portal import (
+    help_routes,
     history_routes,
     invoice_routes,
     search_routes,
@@ -32,6 +33,7 @@ def install_portal(app: FastAPI) -> None:
     app.include_router(settings_routes.router)
     app.include_router(search_routes.router)
     app.include_router(token_routes.router)
+    app.include_router(help_routes.router)
     app.add_exception_handler(sign_in_routes.FormExpired, sign_in_routes.form_expired_answer)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(SettleError, _error_page)

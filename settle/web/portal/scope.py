@@ -52,6 +52,8 @@ def billing_view(uow: UnitOfWork, user: User, scope_key: str | None) -> BillingV
     return BillingView(choices[0], choices)
 
 
-def render_billing(request: Request, template: str, view: BillingView, active: str, **context: Any) -> HTMLResponse:
+def render_billing(
+    request: Request, template: str, view: BillingView | None, active: str, **context: Any
+) -> HTMLResponse:
     """A Cost Management + Billing page with its left pane, scope picker and breadcrumb."""
     return render(request, template, view=view, active=active, **context)
