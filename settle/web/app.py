@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from settle import db
 from settle.clock import Clock, SystemClock
 from settle.config import Settings
 from settle.notify.sender import run_mail
+from settle.payments.background import run_payment_jobs
 from settle.payments.paying import reconcile
 from settle.processor.app import create_processor_app
 from settle.processor.configured import build_processor
@@ -61,6 +63,7 @@ def create_app(
     install_portal(app)
     app.include_router(create_api_router())
     install_api_error_handlers(app)  # after the portal's: it leaves pages outside /providers to them
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and grids shrink 5–10 times
     app.add_middleware(SecurityHeaders, processor_origin=origin_of(settings.processor_url))
     return app
 
@@ -79,7 +82,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
-    """Each round: finish payments left in flight, then the mail (past-due notices, sending)."""
+    """Each round: finish payments left in flight, the payment jobs (pending refunds, the day's autopay
+    run once a day), then the mail (past-due notices, sending)."""
     after = timedelta(seconds=app.state.settings.reconcile_after_seconds)
     while not stop.wait(every):
         try:
@@ -88,6 +92,7 @@ def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
                 log.info(
                     "reconciled %s payment(s): %s succeeded, %s failed", report.checked, report.succeeded, report.failed
                 )
+            run_payment_jobs(app.state.engine, app.state.processor, app.state.clock, app.state.settings)
             run_mail(app.state.engine, app.state.clock, app.state.settings)
         except Exception:  # a database, processor or mail server outage: try again next round
             log.exception("background work failed; trying again in %s s", every)

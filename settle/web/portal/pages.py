@@ -21,7 +21,7 @@ from settle.accounts.model import User
 from settle.config import Settings
 from settle.i18n import LOCALES, choose_locale, gettext, translations
 from settle.invoices.model import STATUS_LABELS
-from settle.money import format_money
+from settle.money import babel_locale, format_money
 from settle.uow import UnitOfWork
 from settle.web.security import csrf_token, new_browser_id
 
@@ -43,10 +43,11 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    parsed = babel_locale(locale)
     env.filters["money"] = lambda money: format_money(money, locale)
-    env.filters["day"] = lambda day: format_date(day, format="medium", locale=locale) if day else ""
-    env.filters["short_day"] = lambda day: format_date(day, format="short", locale=locale) if day else ""
-    env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=locale) if moment else ""
+    env.filters["day"] = lambda day: format_date(day, format="medium", locale=parsed) if day else ""
+    env.filters["short_day"] = lambda day: format_date(day, format="short", locale=parsed) if day else ""
+    env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=parsed) if moment else ""
     env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
     env.globals["role_name"] = lambda role: gettext(locale, ROLE_NAMES[role])
     return env
