@@ -226,3 +226,31 @@ def test_a_profile_reader_sees_that_profile_only_and_no_pay_now(portal: Portal) 
         portal.client.get("/billing/invoices", params={"scope": f"{portal.world.account.id}/{other.id}"}).status_code
         == 404
     )
+
+
+def test_an_enterprise_agreement_account_sees_its_invoices_without_pay_now(portal: Portal) -> None:
+    from settle.accounts.model import AgreementType
+    from settle.accounts.service import create_billing_account
+
+    with UnitOfWork(portal.engine) as uow:
+        account = create_billing_account(
+            uow,
+            portal.clock,
+            display_name="Woodgrove EA",
+            administrator_id=portal.world.owner.id,
+            agreement_type=AgreementType.ENTERPRISE_AGREEMENT,
+        )
+        profile = add_billing_profile(
+            uow, portal.clock, billing_account_id=account.id, display_name="EA", currency="EUR"
+        )
+    invoice = replace(
+        make_invoice(portal.world, portal.clock), billing_account_id=account.id, billing_profile_id=profile.id
+    )
+    add_invoices(portal.engine, [invoice])
+    portal.sign_in()
+    grid = portal.client.get("/billing/invoices", params={"scope": account.id})
+    assert invoice.id in grid.text and f"/billing/invoices/{invoice.id}/pay" not in grid.text
+    blade = portal.client.get(f"/billing/invoices/{invoice.id}/pay", params={"scope": account.id})
+    assert blade.status_code == 409 and "are not paid with Pay now" in blade.text and 'id="pay-form"' not in blade.text
+    properties = portal.client.get("/billing/properties", params={"scope": account.id})
+    assert "Enterprise Agreement" in properties.text
