@@ -128,6 +128,26 @@ class ReceiptDocument:
         return _key("receipt", self)
 
 
+@dataclass(frozen=True)
+class RefundReceiptDocument:
+    """The receipt of money given back from a card payment."""
+
+    locale: str
+    receipt_number: str
+    invoice_number: str
+    payment_receipt_number: str | None  # the receipt of the payment refunded
+    provider: Provider
+    bill_to: tuple[str, ...]
+    amount: Money
+    refunded_at: datetime
+    timezone: str
+    card: Card | None = None
+    processor_reference: str | None = None
+
+    def cache_key(self) -> str:
+        return _key("refund", self)
+
+
 def _key(kind: str, document: object) -> str:
     """A name for the rendered bytes: the same content always has the same key (dataclass reprs of
     strings, Decimals, dates and Money are exact and stable)."""

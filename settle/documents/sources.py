@@ -13,6 +13,7 @@ from settle.documents.model import (
     InvoiceDocument,
     Provider,
     ReceiptDocument,
+    RefundReceiptDocument,
     build_invoice_document,
     build_receipt_document,
     instructions_for,
@@ -20,6 +21,7 @@ from settle.documents.model import (
 )
 from settle.errors import N_, NotFound
 from settle.payments.model import Payment, PaymentStatus
+from settle.payments.refund_model import RefundStatus
 from settle.payments.store import payment_methods
 from settle.uow import UnitOfWork
 
@@ -69,6 +71,30 @@ def receipt_document(
     card = _card_used(uow, payment.payment_method_id) if payment.payment_method_id else None
     payer = uow.users.find(payment.payer_id) if payment.payer_id else None
     return build_receipt_document(payment, profile, card, payer, tz=tz, provider=provider)
+
+
+def refund_receipt_document(
+    uow: UnitOfWork, receipt_number: str, *, tz: str = "UTC", provider: Provider = PROVIDER
+) -> RefundReceiptDocument:
+    """Everything a refund receipt shows (ReceiptNotFound if no succeeded refund has this number)."""
+    refund = uow.refunds.find_by_receipt(receipt_number)
+    if refund is None or refund.status is not RefundStatus.SUCCEEDED:
+        raise ReceiptNotFound(id=receipt_number)
+    payment = uow.payments.get(refund.payment_id)
+    profile = uow.profiles.get(refund.billing_profile_id)
+    return RefundReceiptDocument(
+        locale=profile.invoice_language,
+        receipt_number=receipt_number,
+        invoice_number=refund.invoice_id,
+        payment_receipt_number=payment.receipt_number,
+        provider=provider,
+        bill_to=tuple(profile.bill_to.lines()),
+        amount=refund.amount,
+        refunded_at=refund.completed_at or refund.created_at,
+        timezone=tz,
+        card=_card_used(uow, payment.payment_method_id) if payment.payment_method_id else None,
+        processor_reference=refund.processor_reference,
+    )
 
 
 def _card_used(uow: UnitOfWork, method_id: str) -> Card | None:

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from settle.web.api import accounts, downloads, files, invoices, payments, permissions, roles
+from settle.web.api import (
+    accounts,
+    docs,
+    downloads,
+    files,
+    invoices,
+    payments,
+    permissions,
+    refunds,
+    roles,
+    transactions,
+)
 from settle.web.api.errors import install_api_error_handlers
 
 __all__ = ["create_api_router", "install_api_error_handlers"]
@@ -16,6 +27,7 @@ __all__ = ["create_api_router", "install_api_error_handlers"]
 
 def create_api_router() -> APIRouter:
     router = APIRouter()
-    for part in (accounts, invoices, downloads, files, payments, permissions, roles):
+    for part in (accounts, invoices, transactions, downloads, files, payments, refunds, permissions, roles):
         router.include_router(part.router)
+    router.include_router(docs.router)  # the reference page, outside the API's document
     return router

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Path
 
 ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
+PAYMENT_METHODS = "/providers/Microsoft.Billing/paymentMethods"  # the caller's own
 ACCOUNT = ACCOUNTS + "/{billingAccountName}"
 PROFILE = ACCOUNT + "/billingProfiles/{billingProfileName}"
+SECTION = PROFILE + "/invoiceSections/{invoiceSectionName}"
 
 AccountName = Annotated[str, Path(alias="billingAccountName", max_length=200, description="A billing account's id")]
 ProfileName = Annotated[str, Path(alias="billingProfileName", max_length=200, description="A billing profile's id")]

@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from settle.access.model import Scope
@@ -31,7 +32,7 @@ from settle.payments.model import (
 )
 from settle.payments.model import Payment as SettlePayment
 from settle.payments.paying import pay_invoice
-from settle.payments.service import list_payment_methods
+from settle.payments.service import list_payment_methods, remove_own_payment_method
 from settle.web.api import schemas
 from settle.web.api import serialise as shape
 from settle.web.api.auth import ApiCaller, Caller
@@ -43,7 +44,15 @@ from settle.web.api.errors import (
     InvalidParameter,
     request_locale,
 )
-from settle.web.api.params import ACCOUNT, PROFILE, AccountName, InvoiceName, PaymentMethodName, ProfileName
+from settle.web.api.params import (
+    ACCOUNT,
+    PAYMENT_METHODS,
+    PROFILE,
+    AccountName,
+    InvoiceName,
+    PaymentMethodName,
+    ProfileName,
+)
 from settle.web.api.serialise import AzureJSON
 
 _STATUSES: dict[PaymentStatus, schemas.PaymentStatus] = {
@@ -244,3 +253,23 @@ def get_profile_method(
         if view.method.id == method:
             return AzureJSON(shape.payment_method_link(found, view))
     raise PaymentMethodNotFound(id=method)
+
+
+@router.delete(
+    f"{PAYMENT_METHODS}/{{paymentMethodName}}",
+    status_code=204,
+    response_class=Response,
+    responses={
+        **FORBIDDEN_RESPONSE,
+        409: _error("PaymentMethodIsDefault: a billing profile with unpaid invoices pays with it by default"),
+    },
+    operation_id="PaymentMethods_DeleteByUser",
+)
+def delete_own_method(caller: ApiCaller, method: PaymentMethodName) -> Response:
+    """Delete one of the caller's own payment methods from every billing profile it is linked to: the caller
+    must manage payment methods at each, and a default must be replaced first while invoices are unpaid."""
+    with caller.writing() as uow:
+        remove_own_payment_method(
+            uow, caller.clock, actor_id=caller.user.id, method_id=method, client_address=caller.client_address
+        )
+    return Response(status_code=204)

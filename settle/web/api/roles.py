@@ -1,4 +1,4 @@
-"""Who holds which billing role at a billing account or billing profile: list, get, remove, and create
+"""Who holds which billing role at a billing account, billing profile or invoice section: list, get, remove, and create
 (Azure's createBillingRoleAssignment). Only those who may manage roles there see, add or remove
 assignments (the services say so: 404 for a scope the caller cannot see, 403 when they see it)."""
 
@@ -17,12 +17,21 @@ from settle.web.api import schemas
 from settle.web.api import serialise as shape
 from settle.web.api.auth import ApiCaller, Caller
 from settle.web.api.errors import ERROR_RESPONSES, FORBIDDEN_RESPONSE, AzureRoute, InvalidParameter
-from settle.web.api.params import ACCOUNT, PROFILE, AccountName, ProfileName, RoleAssignmentName
+from settle.web.api.params import (
+    ACCOUNT,
+    PROFILE,
+    SECTION,
+    AccountName,
+    ProfileName,
+    RoleAssignmentName,
+    SectionName,
+)
 from settle.web.api.permissions import DEFINITION_IDS, ROLES_BY_DEFINITION, BillingRoleDefinitionNotFound
 from settle.web.api.serialise import AzureJSON
 
 ACCOUNT_ASSIGNMENTS = f"{ACCOUNT}/billingRoleAssignments"
 PROFILE_ASSIGNMENTS = f"{PROFILE}/billingRoleAssignments"
+SECTION_ASSIGNMENTS = f"{SECTION}/billingRoleAssignments"
 _MANAGED = {**ERROR_RESPONSES, **FORBIDDEN_RESPONSE}
 
 router = APIRouter(route_class=AzureRoute, tags=["Billing roles"], responses=ERROR_RESPONSES)
@@ -129,6 +138,63 @@ def create_profile_assignment(
 ) -> AzureJSON:
     """Give a Settle user a billing profile role."""
     return _create(caller, Scope(account, profile), body)
+
+
+@router.get(
+    SECTION_ASSIGNMENTS,
+    response_model=schemas.BillingRoleAssignmentList,
+    responses=FORBIDDEN_RESPONSE,
+    operation_id="BillingRoleAssignments_ListByInvoiceSection",
+)
+def list_section_assignments(
+    caller: ApiCaller, account: AccountName, profile: ProfileName, section: SectionName
+) -> AzureJSON:
+    """The role assignments that apply at the invoice section (held there or above it)."""
+    return _assignments(caller, Scope(account, profile, section))
+
+
+@router.get(
+    f"{SECTION_ASSIGNMENTS}/{{billingRoleAssignmentName}}",
+    response_model=schemas.BillingRoleAssignment,
+    responses=FORBIDDEN_RESPONSE,
+    operation_id="BillingRoleAssignments_GetByInvoiceSection",
+)
+def get_section_assignment(
+    caller: ApiCaller, account: AccountName, profile: ProfileName, section: SectionName, name: RoleAssignmentName
+) -> AzureJSON:
+    with caller.reading() as uow:
+        return AzureJSON(_assignment(_held_here(uow, caller, Scope(account, profile, section), name)))
+
+
+@router.delete(
+    f"{SECTION_ASSIGNMENTS}/{{billingRoleAssignmentName}}",
+    status_code=204,
+    response_class=Response,
+    responses=_MANAGED,
+    operation_id="BillingRoleAssignments_DeleteByInvoiceSection",
+)
+def delete_section_assignment(
+    caller: ApiCaller, account: AccountName, profile: ProfileName, section: SectionName, name: RoleAssignmentName
+) -> Response:
+    """Remove a role assignment held at the invoice section."""
+    return _delete(caller, Scope(account, profile, section), name)
+
+
+@router.post(
+    f"{SECTION}/createBillingRoleAssignment",
+    response_model=schemas.BillingRoleAssignment,
+    responses={**_MANAGED, 409: {"model": schemas.ErrorResponse, "description": "RoleAlreadyAssigned"}},
+    operation_id="BillingRoleAssignments_CreateByInvoiceSection",
+)
+def create_section_assignment(
+    caller: ApiCaller,
+    account: AccountName,
+    profile: ProfileName,
+    section: SectionName,
+    body: schemas.CreateBillingRoleAssignment,
+) -> AzureJSON:
+    """Give a Settle user an invoice section role."""
+    return _create(caller, Scope(account, profile, section), body)
 
 
 def _assignments(caller: Caller, scope: Scope) -> AzureJSON:

@@ -266,6 +266,36 @@ class Refund(Resource):
     properties: RefundProperties
 
 
+class TransactionProperties(Shape):
+    """A charge line of an invoice, as Azure's Transactions of kind Other are."""
+
+    kind: Literal["Other"]
+    transaction_type: Literal["Billed"]
+    date: datetime = Field(description="The invoice's date")
+    invoice: str = Field(description="The invoice's number")
+    invoice_id: str
+    billing_profile_id: str
+    billing_profile_display_name: str
+    invoice_section_id: str
+    invoice_section_display_name: str
+    product_description: str
+    quantity: ExactNumber = Field(description="Exact; Azure's is a whole number, Settle's may have decimals")
+    service_period_start_date: datetime
+    service_period_end_date: datetime
+    billing_currency: str
+    pricing_currency: str
+    transaction_amount: Amount = Field(description="Before tax: the invoice's tax is on its subtotal, not per line")
+
+
+class Transaction(Resource):
+    properties: TransactionProperties
+
+
+class TransactionList(Shape):
+    value: list[Transaction]
+    next_link: str | None = None
+
+
 class DocumentDownloadResult(Shape):
     url: str = Field(description="Where to download the PDF: no token needed, valid until expiryTime")
     expiry_time: datetime

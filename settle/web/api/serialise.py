@@ -193,7 +193,11 @@ def received_and_refunded(payments: list[InvoicePayment]) -> list[schemas.Invoic
 def refunded(made: InvoicePayment, refund: Refund) -> schemas.InvoicePayment:
     shown = received(made)
     return shown.model_copy(
-        update={"amount": amount(-refund.amount), "date": refund.completed_at or refund.created_at, "payment_type": "credited"}
+        update={
+            "amount": amount(-refund.amount),
+            "date": refund.completed_at or refund.created_at,
+            "payment_type": "credited",
+        }
     )
 
 

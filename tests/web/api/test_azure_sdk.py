@@ -3,16 +3,12 @@ Every value it reads back is checked against Settle's database."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.billing import BillingManagementClient
 
 from settle import demo
@@ -22,33 +18,11 @@ from settle.invoices.service import list_invoices
 from settle.money import Money
 from settle.uow import UnitOfWork
 from tests.web.api.conftest import ADMIN, DUE_NOW, PARTLY_PAID, Api
-
-
-class SettleToken:
-    """A credential as azure-core wants one, carrying a Settle personal access token."""
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self.secret, int(time.time()) + 3600)
-
-
-class PlainHttpForTests(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """azure-core refuses to send a bearer token over http; the test server is on 127.0.0.1 only."""
-
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
-        request.context["enforce_https"] = False
+from tests.web.api.sdk import client_for, sdk_client
 
 
 def _client(api: Api, server: str, user: str = ADMIN) -> BillingManagementClient:
-    return BillingManagementClient(
-        SettleToken(api.tokens[user]),
-        subscription_id="00000000-0000-0000-0000-000000000000",
-        base_url=server,
-        per_call_policies=[PlainHttpForTests()],
-        retry_total=0,
-    )
+    return client_for(api, server, user)
 
 
 def _exact(value: float | None) -> Decimal:
@@ -141,13 +115,7 @@ def test_the_sdk_raises_its_own_errors_from_settle_s_envelope(api: Api, server: 
     with pytest.raises(ResourceNotFoundError) as missing:
         client.invoices.get_by_billing_account(demo.FABRIKAM, "G000300011")
     assert missing.value.error is not None and missing.value.error.code == "InvoiceNotFound"
-    stranger = BillingManagementClient(
-        SettleToken("stl_" + "A" * 40),
-        subscription_id="00000000-0000-0000-0000-000000000000",
-        base_url=server,
-        per_call_policies=[PlainHttpForTests()],
-        retry_total=0,
-    )
+    stranger = sdk_client(server, "stl_" + "A" * 40)
     with pytest.raises(HttpResponseError) as refused:
         list(stranger.billing_accounts.list())
     assert refused.value.status_code == 401

@@ -3,13 +3,17 @@ code with its schema, and the answers themselves match the schemas they are docu
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+from types import ModuleType
 from typing import Any
 
 import httpx
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from settle.web.api import accounts, invoices, payments, permissions, roles
+import settle.web.api
 from tests.web.api.conftest import ADMIN, API_VERSION, CONTOSO, CONTOSO_BILLING, DUE_NOW, READER, Api
 
 BASE = "/providers/Microsoft.Billing/billingAccounts/{billingAccountName}"
@@ -25,6 +29,13 @@ def _document(api: Api) -> dict[str, Any]:
     return document
 
 
+def _api_modules() -> list[ModuleType]:
+    """Every module of settle.web.api with routes (each has a `router`)."""
+    names = [info.name for info in pkgutil.iter_modules(settle.web.api.__path__)]
+    modules = [importlib.import_module(f"settle.web.api.{name}") for name in names]
+    return [module for module in modules if isinstance(getattr(module, "router", None), APIRouter)]
+
+
 def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (method.upper(), path): operation
@@ -37,15 +48,14 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
 def test_every_api_route_is_documented_with_api_version_and_the_bearer_token(api: Api) -> None:
     document = _document(api)
     operations = _operations(document)
-    parts = (accounts, invoices, payments, permissions, roles)
     routes = {
         (method, route.path)
-        for part in parts
+        for part in _api_modules()
         for route in part.router.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, APIRoute) and route.path.startswith("/providers/")
         for method in route.methods
     }
-    assert set(operations) == routes and len(routes) == 31
+    assert set(operations) == routes and len(routes) >= 39
     assert document["components"]["securitySchemes"]["SettleApiToken"] == {
         "type": "http",
         "scheme": "bearer",
@@ -56,6 +66,15 @@ def test_every_api_route_is_documented_with_api_version_and_the_bearer_token(api
         assert version["in"] == "query" and version["required"] is True
         assert operation["security"] == [{"SettleApiToken": []}]
         assert operation["operationId"]
+    assert len({operation["operationId"] for operation in operations.values()}) == len(operations)
+
+
+def test_the_download_links_file_is_documented_as_a_pdf_that_needs_no_token(api: Api) -> None:
+    pdf = _document(api)["paths"]["/downloads/invoices/{invoiceName}.pdf"]["get"]
+    assert "security" not in pdf and "api-version" not in [p["name"] for p in pdf["parameters"]]
+    assert {p["name"] for p in pdf["parameters"] if p["required"]} == {"invoiceName", "key", "expires", "signature"}
+    assert set(pdf["responses"]["200"]["content"]) == {"application/pdf"}
+    assert {"304", "403", "404"} <= set(pdf["responses"])
 
 
 def test_every_error_is_documented_in_azure_s_envelope_and_none_in_fastapi_s(api: Api) -> None:
@@ -175,5 +194,31 @@ def test_the_answers_match_the_schemas_they_are_documented_with(api: Api) -> Non
     ]
     assert [response.status_code for _, _, response in samples][-6:] == [401, 200, 200, 400, 409, 402, 202][1:]
     assert {response.status_code for _, _, response in samples} == {200, 202, 400, 401, 402, 403, 409}
+    for method, template, response in samples:
+        _answers_as_documented(document, method, template, response)
+
+
+def test_downloads_transactions_and_section_roles_answer_as_documented(api: Api) -> None:
+    document = _document(api)
+    started = api.post(f"{CONTOSO}/invoices/{DUE_NOW}/download", None)
+    operation = started.headers["Location"].split("/operationResults/")[1].split("?")[0]
+    section = f"{PROFILE}/invoiceSections/{{invoiceSectionName}}"
+    card = api.get(f"{CONTOSO_BILLING}/paymentMethodLinks").json()["value"][0]["name"]
+    samples = [
+        ("GET", f"{BASE}/operationResults/{{operationName}}", api.get(f"{CONTOSO}/operationResults/{operation}")),
+        ("GET", f"{BASE}/operationResults/{{operationName}}", api.get(f"{CONTOSO}/operationResults/x.1.y")),
+        ("GET", f"{BASE}/invoices/{{invoiceName}}/transactions", api.get(f"{CONTOSO}/invoices/{DUE_NOW}/transactions")),
+        (
+            "GET",
+            f"{section}/billingRoleAssignments",
+            api.get(f"{CONTOSO_BILLING}/invoiceSections/CNTS-ENGR-SEC-001/billingRoleAssignments"),
+        ),
+        (
+            "DELETE",
+            "/providers/Microsoft.Billing/paymentMethods/{paymentMethodName}",
+            api.delete(f"/providers/Microsoft.Billing/paymentMethods/{card}"),
+        ),
+    ]
+    assert [response.status_code for _, _, response in samples] == [200, 404, 200, 200, 409]
     for method, template, response in samples:
         _answers_as_documented(document, method, template, response)
