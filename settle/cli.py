@@ -9,10 +9,12 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from settle import db
+from settle.commands.autopay import autopay_app
 from settle.commands.common import CommandFailed, clock, engine, err, out, safe_url, settings, unit_of_work
 from settle.commands.invoices import invoices_app
 from settle.commands.outbox import outbox_app
 from settle.commands.payments import pay, payments_app, processor_app, reconcile, tokenizer
+from settle.commands.support import support_app
 from settle.commands.tokens import tokens_app
 from settle.commands.users import users_app
 from settle.errors import SettleError
@@ -26,6 +28,8 @@ app.add_typer(payments_app, name="payments")
 app.add_typer(processor_app, name="processor")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(support_app, name="support")
+app.add_typer(autopay_app, name="autopay")
 
 
 @app.command()

@@ -25,6 +25,8 @@ class Settings:
     smtp_url: str = ""  # smtp://user:pass@host:587?starttls=1 or smtps://…; empty: mail waits in the outbox
     mail_from: str = ""  # the From: of Settle's e-mails; empty: the outbox's default
     past_due_reminder_days: int = 7
+    autopay_retry_days: tuple[int, ...] = (3, 5, 7)  # days after the first failed automatic charge
+    operators: frozenset[str] = frozenset()  # e-mails of the provider's operators (refunds in the API)
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
 
@@ -60,6 +62,10 @@ class Settings:
             smtp_url=env.get("SETTLE_SMTP_URL", ""),
             mail_from=env.get("SETTLE_MAIL_FROM", ""),
             past_due_reminder_days=int(env.get("SETTLE_PAST_DUE_REMINDER_DAYS", cls.past_due_reminder_days)),
+            autopay_retry_days=_days(env.get("SETTLE_AUTOPAY_RETRY_DAYS", "3,5,7")),
+            operators=frozenset(
+                part.strip().lower() for part in env.get("SETTLE_OPERATORS", "").split(",") if part.strip()
+            ),
             session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
             session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),
         )
@@ -67,6 +73,17 @@ class Settings:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() not in {"off", "0", "false", "no", ""}
+
+
+def _days(value: str) -> tuple[int, ...]:
+    """`3,5,7` → (3, 5, 7): days after the first failed automatic charge to try again; empty: never."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise ValueError(f"SETTLE_AUTOPAY_RETRY_DAYS: '{value}' is not a list of whole days such as 3,5,7")
+    days = tuple(int(part) for part in parts)
+    if any(day < 1 for day in days) or list(days) != sorted(set(days)):
+        raise ValueError(f"SETTLE_AUTOPAY_RETRY_DAYS: '{value}' must be increasing days of at least 1")
+    return days
 
 
 def _limits(value: str) -> dict[str, int] | None:

@@ -1,4 +1,5 @@
-"""Demo data: Contoso and Fabrikam, their people, 24 months of invoices and a saved card.
+"""Demo data: Contoso and Fabrikam, their people, 24 months of invoices and a saved card that pays
+Contoso Billing's invoices automatically from the day the demo is loaded.
 
 Deterministic (the same amounts every time, dated relative to today) and idempotent."""
 
@@ -21,6 +22,7 @@ from settle.invoices.model import Invoice, InvoiceLine
 from settle.invoices.service import void_invoice
 from settle.money import Money
 from settle.notify.store import outbox_messages
+from settle.payments.autopay import set_autopay
 from settle.payments.service import make_default_payment_method, record_bank_transfer, save_card
 from settle.processor.interface import Tokenizer
 from settle.uow import UnitOfWork
@@ -139,6 +141,9 @@ def load(uow: UnitOfWork, clock: Clock, processor: Tokenizer) -> None:
     token = processor.tokenize(VISA, 12, today(clock).year + 3, "123", "Contoso Admin")
     card = save_card(uow, clock, owner_id=admin.id, token=token, linked_to=[CONTOSO_BILLING, CONTOSO_RND])
     make_default_payment_method(uow, clock, actor_id=admin.id, profile_id=CONTOSO_BILLING, method_id=card.id)
+    # Contoso Billing pays automatically from today: its invoices due from now on are charged to the
+    # card on their due date; the past due and partially paid ones stay for Pay now.
+    set_autopay(uow, clock, actor_id=admin.id, profile_id=CONTOSO_BILLING, enabled=True)
     uow.connection.execute(sa.delete(outbox_messages))  # two years of history are not news: no e-mails about them
 
 

@@ -16,8 +16,12 @@ from settle.access.store import AuditStore, RoleAssignmentStore
 from settle.access.token_store import ApiTokenStore, InvitationStore
 from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
 from settle.db import sqlite_writer_lock
+from settle.help.store import SupportRequestStore
 from settle.invoices.store import InvoiceStore
+from settle.leases import LeaseStore
 from settle.notify.store import OutboxStore
+from settle.payments.autopay_store import AutopayStore
+from settle.payments.refund_store import RefundStore
 from settle.payments.store import PaymentMethodStore, PaymentStore
 
 
@@ -58,6 +62,10 @@ class UnitOfWork:
         self.api_tokens = ApiTokenStore(connection)
         self.invitations = InvitationStore(connection)
         self.outbox = OutboxStore(connection)
+        self.support_requests = SupportRequestStore(connection)
+        self.autopay = AutopayStore(connection)
+        self.refunds = RefundStore(connection)
+        self.leases = LeaseStore(connection)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -194,6 +194,25 @@ def require(
         raise Forbidden(permission=permission.value)
 
 
+def require_operator(
+    assignments: Iterable[RoleAssignment],
+    scope: Scope,
+    *,
+    email: str,
+    operators: Iterable[str],
+    not_found: SettleError,
+    refused: SettleError,
+) -> None:
+    """For what only the provider's operators (SETTLE_OPERATORS) may do, such as refunds: they may,
+    anywhere; anyone else is refused with `refused` where they see the scope's invoices, and with
+    `not_found` where they do not (no leak of what exists)."""
+    if email.strip().lower() in {operator.strip().lower() for operator in operators}:
+        return
+    if Permission.VIEW_INVOICES not in permissions_at(assignments, scope):
+        raise not_found
+    raise refused
+
+
 # checkAccess and billingPermissions speak Azure's Microsoft.Billing action names (from Azure's
 # "Azure permissions for Management and governance", Microsoft.Billing; `invoices/pay/action` is
 # Settle's own, for POST …/invoices/{invoice}/pay). Each action is about one level of the hierarchy

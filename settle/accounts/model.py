@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from settle.errors import N_, Invalid, NotFound
@@ -140,6 +140,13 @@ class BillingProfile:
     invoice_language: str = "en"
     payment_terms_days: int = 30
     default_payment_method_id: str | None = None
+    # Automatic payment: the day it was turned on (invoices falling due from then on are charged to
+    # the default card on their due date); None: off, the customer pays with Pay now or by transfer.
+    autopay_since: date | None = None
+
+    @property
+    def autopay(self) -> bool:
+        return self.autopay_since is not None
 
     def __post_init__(self) -> None:
         check_currency(self.currency)

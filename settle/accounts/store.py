@@ -59,6 +59,7 @@ billing_profiles = sa.Table(
     # No foreign key: payment methods live in the payments feature, which points at profiles.
     sa.Column("default_payment_method_id", sa.String(32)),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("autopay_since", sa.Date),  # NULL: automatic payment is off
 )
 
 invoice_sections = sa.Table(
@@ -106,6 +107,7 @@ def _profile(row: Any) -> BillingProfile:
         payment_terms_days=row.payment_terms_days,
         default_payment_method_id=row.default_payment_method_id,
         created_at=row.created_at,
+        autopay_since=row.autopay_since,
     )
 
 

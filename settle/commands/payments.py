@@ -1,4 +1,4 @@
-"""Paying and payments: `settle pay`, `settle reconcile`, `settle payments record`, and the
+"""Paying and payments: `settle pay`, `settle reconcile`, `settle payments record|refund`, and the
 simulated processor served on its own (`settle processor serve`)."""
 
 from __future__ import annotations
@@ -12,25 +12,31 @@ from settle.money import Money
 from settle.payments.model import CardPolicy
 from settle.processor.interface import Tokenizer
 
-payments_app = typer.Typer(help="Payments received outside the portal.", no_args_is_help=True)
+payments_app = typer.Typer(help="Payments received outside the portal, and refunds.", no_args_is_help=True)
 
 
 def reconcile(
     older_than: Annotated[int, typer.Option(help="Seconds a payment must have been in flight.")] = 300,
 ) -> None:
-    """Finish payments left in flight (a crash, a lost answer) by asking the processor."""
+    """Finish payments and refunds left in flight (a crash, a lost answer) by asking the processor."""
     from datetime import timedelta
 
     from settle.payments.paying import reconcile as reconcile_payments
+    from settle.payments.refunds import finish_pending_refunds
     from settle.processor.configured import build_processor
 
-    report = reconcile_payments(
-        engine(), build_processor(settings(), clock), clock, older_than=timedelta(seconds=older_than)
-    )
+    processor, wait = build_processor(settings(), clock), timedelta(seconds=older_than)
+    report = reconcile_payments(engine(), processor, clock, older_than=wait)
     out.print(
         f"Checked {report.checked} payment(s): {report.succeeded} succeeded, {report.failed} failed, "
         f"{report.still_open} still open."
     )
+    refunds = finish_pending_refunds(engine(), processor, clock, older_than=wait)
+    if refunds.checked:
+        out.print(
+            f"Checked {refunds.checked} refund(s): {refunds.succeeded} succeeded, {refunds.failed} failed, "
+            f"{refunds.still_open} still open."
+        )
 
 
 def pay(
@@ -121,4 +127,41 @@ def payments_record(
         )
     out.print(
         f"Recorded {payment.amount} on {number} (receipt {payment.receipt_number}); amount due now {paid.amount_due}."
+    )
+
+
+@payments_app.command("refund")
+def payments_refund(
+    payment_id: str,
+    amount: Annotated[
+        str | None, typer.Option(help="Amount to give back, e.g. 12.34; default: all that is left.")
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="Idempotency key; the same key never refunds twice.")] = None,
+) -> None:
+    """Refund a card payment through the processor, in full or in part (the invoice is due again)."""
+    import uuid
+
+    from settle.payments.refund_model import RefundStatus
+    from settle.payments.refunds import refund_payment
+    from settle.processor.configured import build_processor
+
+    with unit_of_work(write=False) as uow:
+        payment = uow.payments.get(payment_id)
+    given = Money.from_decimal(amount, payment.amount.currency) if amount else None
+    done = refund_payment(
+        engine(),
+        clock,
+        build_processor(settings(), clock),
+        payment_id=payment.id,
+        idempotency_key=key or uuid.uuid4().hex,
+        amount=given,
+    )
+    if done.status is RefundStatus.PENDING:
+        out.print(f"Refund {done.id} of {done.amount} is pending: `settle reconcile` will finish it.")
+        return
+    with unit_of_work(write=False) as uow:
+        invoice = uow.invoices.get(done.invoice_id)
+    out.print(
+        f"Refunded {done.amount} of payment {payment.id} (refund receipt {done.receipt_number}); "
+        f"amount due on {invoice.id} now {invoice.amount_due}."
     )

@@ -178,3 +178,21 @@ def get_invoice_at(uow: UnitOfWork, user_id: str, scope: Scope, number: str) -> 
     if not scope.contains(Scope(invoice.billing_account_id, invoice.billing_profile_id)):
         raise InvoiceNotFound(id=number)
     return invoice
+
+
+@dataclass(frozen=True)
+class InvoiceCharges:
+    """An invoice with the names its charge lines are shown under."""
+
+    invoice: Invoice
+    profile_name: str
+    section_names: dict[str, str]
+
+
+def invoice_charges_at(uow: UnitOfWork, user_id: str, scope: Scope, number: str) -> InvoiceCharges:
+    """An invoice of the account or profile `scope` with its billing profile's and invoice sections' names,
+    if the user may see it; otherwise InvoiceNotFound."""
+    invoice = get_invoice_at(uow, user_id, scope, number)
+    profile = uow.profiles.get(invoice.billing_profile_id)
+    sections = {section.id: section.display_name for section in uow.sections.list_for_profile(profile.id)}
+    return InvoiceCharges(invoice, profile.display_name, sections)

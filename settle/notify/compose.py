@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from settle.documents.invoice_pdf import render_invoice_pdf
 from settle.documents.model import PROVIDER, Provider
 from settle.documents.receipt_pdf import render_receipt_pdf
-from settle.documents.sources import invoice_document, receipt_document
+from settle.documents.refund_pdf import render_refund_receipt_pdf
+from settle.documents.sources import invoice_document, receipt_document, refund_receipt_document
 from settle.notify import content
 from settle.notify.model import MessageKind, OutboxMessage
 from settle.notify.render import Attachment, build_message
@@ -42,8 +43,10 @@ class Composer:
         made: Composed | Skip
         if message.kind is MessageKind.PAYMENT_SUCCEEDED:
             made = self._receipt(uow, message)
-        elif message.kind is MessageKind.PAYMENT_FAILED:
+        elif message.kind in (MessageKind.PAYMENT_FAILED, MessageKind.AUTOPAY_FAILED):
             made = self._failure(uow, message)
+        elif message.kind is MessageKind.REFUND_SUCCEEDED:
+            made = self._refund(uow, message)
         else:
             made = self._invoice(uow, message)
         if isinstance(made, Skip):
@@ -88,4 +91,17 @@ class Composer:
         failed = content.FailedPayment(
             payment.invoice_id, profile.display_name, payment.amount, payment.decline_code or DeclineCode.CARD_DECLINED
         )
+        if message.kind is MessageKind.AUTOPAY_FAILED:
+            attempt = uow.autopay.find_by_payment(payment.id)
+            retry_on = attempt.attempt.retry_on if attempt and attempt.will_retry and profile.autopay else None
+            notice = content.FailedAutopay(failed, retry_on)
+            return content.autopay_failed(notice, self.provider.name, message.locale, self.base_url), ()
         return content.payment_failed(failed, self.provider.name, message.locale, self.base_url), ()
+
+    def _refund(self, uow: UnitOfWork, message: OutboxMessage) -> Composed:
+        refund = uow.refunds.get(message.reference)
+        assert refund.receipt_number is not None, "only succeeded refunds are enqueued"
+        receipt = refund_receipt_document(uow, refund.receipt_number, tz=self.tz, provider=self.provider)
+        profile = uow.profiles.get(refund.billing_profile_id)
+        words = content.refund_succeeded(receipt, profile.display_name, message.locale, self.base_url)
+        return words, (Attachment(f"{receipt.receipt_number}.pdf", render_refund_receipt_pdf(receipt)),)

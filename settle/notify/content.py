@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from settle.documents.layout import date_and_time, long_date
-from settle.documents.model import InvoiceDocument, ReceiptDocument
+from settle.documents.model import InvoiceDocument, ReceiptDocument, RefundReceiptDocument
 from settle.documents.receipt_pdf import method_shown
+from settle.documents.refund_pdf import refund_method_shown
 from settle.errors import N_
 from settle.i18n import gettext
 from settle.money import Money, format_money
@@ -37,6 +39,15 @@ FAILED_TEXT = N_("Your payment of {amount} for invoice {number} did not go throu
 FAILED_REASON = N_("Reason: {reason}")
 FAILED_NEXT = N_("The invoice is still open. Try again with another card, or pay by bank transfer.")
 FOOTER = N_("You receive this e-mail from {provider} about billing profile {profile}.")
+AUTOPAY_FAILED_SUBJECT = N_("The automatic payment of invoice {number} failed")
+AUTOPAY_FAILED_TEXT = N_("We could not charge {amount} for invoice {number} to your card automatically.")
+AUTOPAY_RETRY = N_("We will try again on {date}. To pay before then, use Pay now in the portal.")
+AUTOPAY_STOPPED = N_(
+    "We will not try again automatically. Pay the invoice with Pay now, with another card, or by bank transfer."
+)
+REFUND_SUBJECT = N_("Refund for invoice {number}")
+REFUND_TEXT = N_("We refunded {amount} of your payment for invoice {number}. Your refund receipt is attached.")
+REFUND_BANK = N_("Your bank may take a few days to show it on your statement.")
 
 PAY_NOW = N_("Pay now")
 GO_TO_INVOICES = N_("Go to Invoices")
@@ -50,6 +61,9 @@ RECEIPT_NUMBER = N_("Receipt number")
 PAYMENT_DATE = N_("Payment date")
 PAYMENT_METHOD = N_("Payment method")
 AMOUNT = N_("Amount")
+NEXT_ATTEMPT = N_("Next attempt")
+AMOUNT_REFUNDED = N_("Amount refunded")
+REFUND_DATE = N_("Refund date")
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,14 @@ class FailedPayment:
     billing_profile: str
     amount: Money
     decline_code: DeclineCode
+
+
+@dataclass(frozen=True)
+class FailedAutopay:
+    """A failed automatic charge, and the day of the next one (None: there will be none)."""
+
+    failed: FailedPayment
+    retry_on: date | None
 
 
 def pay_link(base_url: str, number: str) -> str:
@@ -154,6 +176,57 @@ def payment_failed(failed: FailedPayment, provider: str, locale: str, base_url: 
         facts=((t(INVOICE_NUMBER), number), (t(BILLING_PROFILE), failed.billing_profile), (t(AMOUNT), amount)),
         action=(t(PAY_NOW), pay_link(base_url, number)),
         footer=t(FOOTER).format(provider=provider, profile=failed.billing_profile),
+    )
+
+
+def autopay_failed(notice: FailedAutopay, provider: str, locale: str, base_url: str) -> EmailContent:
+    """The dunning e-mail: why the automatic charge failed, whether it is tried again, and Pay now."""
+    t = _translator(locale)
+    failed = notice.failed
+    number, amount = failed.invoice_number, format_money(failed.amount, locale)
+    facts = [(t(INVOICE_NUMBER), number), (t(BILLING_PROFILE), failed.billing_profile), (t(AMOUNT), amount)]
+    if notice.retry_on is not None:
+        next_time = t(AUTOPAY_RETRY).format(date=long_date(notice.retry_on, locale))
+        facts.append((t(NEXT_ATTEMPT), long_date(notice.retry_on, locale)))
+    else:
+        next_time = t(AUTOPAY_STOPPED)
+    reason = t(DECLINE_MESSAGES[failed.decline_code])
+    return EmailContent(
+        locale=locale,
+        subject=t(AUTOPAY_FAILED_SUBJECT).format(number=number),
+        paragraphs=(
+            t(GREETING),
+            t(AUTOPAY_FAILED_TEXT).format(amount=amount, number=number),
+            t(FAILED_REASON).format(reason=reason),
+            next_time,
+        ),
+        facts=tuple(facts),
+        action=(t(PAY_NOW), pay_link(base_url, number)),
+        footer=t(FOOTER).format(provider=provider, profile=failed.billing_profile),
+    )
+
+
+def refund_succeeded(receipt: RefundReceiptDocument, profile: str, locale: str, base_url: str) -> EmailContent:
+    t = _translator(locale)
+    amount = format_money(receipt.amount, locale)
+    facts = (
+        (t(INVOICE_NUMBER), receipt.invoice_number),
+        (t(RECEIPT_NUMBER), receipt.receipt_number),
+        (t(AMOUNT_REFUNDED), amount),
+        (t(REFUND_DATE), date_and_time(receipt.refunded_at, locale, receipt.timezone)),
+        (t(PAYMENT_METHOD), refund_method_shown(receipt, locale)),
+    )
+    return EmailContent(
+        locale=locale,
+        subject=t(REFUND_SUBJECT).format(number=receipt.invoice_number),
+        paragraphs=(
+            t(GREETING),
+            t(REFUND_TEXT).format(amount=amount, number=receipt.invoice_number),
+            t(REFUND_BANK),
+        ),
+        facts=facts,
+        action=(t(GO_TO_INVOICES), invoices_link(base_url)),
+        footer=t(FOOTER).format(provider=receipt.provider.name, profile=profile),
     )
 
 

@@ -25,6 +25,8 @@ class MessageKind(StrEnum):
     INVOICE_PAST_DUE_REMINDER = "invoice_past_due_reminder"
     PAYMENT_SUCCEEDED = "payment_succeeded"
     PAYMENT_FAILED = "payment_failed"
+    AUTOPAY_FAILED = "autopay_failed"  # an automatic charge failed: the reason, the retry, Pay now
+    REFUND_SUCCEEDED = "refund_succeeded"
 
 
 class OutboxStatus(StrEnum):

@@ -4,7 +4,9 @@ only if the event that causes it was committed. Who gets each message, in which 
 - invoice issued, past due, past-due reminder: the billing profile's invoice e-mail, in its invoice
   language (no invoice e-mail: no message);
 - payment succeeded: the person who paid (in their language, else the invoice language) and the
-  invoice e-mail; payment failed: the person who paid (else the invoice e-mail)."""
+  invoice e-mail; payment failed: the person who paid (else the invoice e-mail);
+- automatic payment failed: the invoice e-mail (without one, the holder of the card);
+- refund: the invoice e-mail and the person who made the refunded payment."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from settle.clock import Clock, today
 from settle.invoices.model import Invoice
 from settle.notify.model import MessageKind, OutboxMessage, OutboxStatus, Recipient, recipients
 from settle.payments.model import Payment, PaymentStatus
+from settle.payments.refund_model import Refund, RefundStatus
 from settle.uow import UnitOfWork
 
 REMINDER_AFTER_DAYS = 7
@@ -69,7 +72,32 @@ def enqueue_payment_outcome(uow: UnitOfWork, clock: Clock, payment: Payment) -> 
     person = Recipient(payer.email, payer.locale or profile.invoice_language) if payer else None
     if payment.status is PaymentStatus.SUCCEEDED:
         return enqueue(uow, clock, MessageKind.PAYMENT_SUCCEEDED, payment.id, [person, invoice_recipient(profile)])
+    if payment.automatic:
+        return enqueue(
+            uow, clock, MessageKind.AUTOPAY_FAILED, payment.id, [_invoice_or_card_holder(uow, profile, payment)]
+        )
     return enqueue(uow, clock, MessageKind.PAYMENT_FAILED, payment.id, [person or invoice_recipient(profile)])
+
+
+def _invoice_or_card_holder(uow: UnitOfWork, profile: BillingProfile, payment: Payment) -> Recipient | None:
+    """Who hears of a failed automatic charge: the invoice e-mail, else the user who added the card."""
+    recipient = invoice_recipient(profile)
+    method = uow.payment_methods.find(payment.payment_method_id) if payment.payment_method_id else None
+    if recipient is not None or method is None:
+        return recipient
+    holder = uow.users.find(method.owner_id)
+    return Recipient(holder.email, holder.locale or profile.invoice_language) if holder else None
+
+
+def enqueue_refund_outcome(uow: UnitOfWork, clock: Clock, refund: Refund) -> list[OutboxMessage]:
+    """A refund receipt once the money is given back: to the invoice e-mail and the person who paid."""
+    if refund.status is not RefundStatus.SUCCEEDED:
+        return []
+    profile = uow.profiles.get(refund.billing_profile_id)
+    payment = uow.payments.get(refund.payment_id)
+    payer = uow.users.find(payment.payer_id) if payment.payer_id else None
+    person = Recipient(payer.email, payer.locale or profile.invoice_language) if payer else None
+    return enqueue(uow, clock, MessageKind.REFUND_SUCCEEDED, refund.id, [invoice_recipient(profile), person])
 
 
 def enqueue_past_due(

@@ -37,12 +37,18 @@ class DeclineCode(StrEnum):
     CARD_DECLINED = "card_declined"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     EXPIRED_CARD = "expired_card"
+    LOST_CARD = "lost_card"
+    STOLEN_CARD = "stolen_card"
     PROCESSING_ERROR = "processing_error"
     AUTHENTICATION_FAILED = "authentication_failed"
 
 
+_DECLINED = N_("The card was declined. Use another card or contact your bank.")
 DECLINE_MESSAGES = {
-    DeclineCode.CARD_DECLINED: N_("The card was declined. Use another card or contact your bank."),
+    DeclineCode.CARD_DECLINED: _DECLINED,
+    # A card reported lost or stolen is shown as a plain decline, so as not to tip off whoever holds it.
+    DeclineCode.LOST_CARD: _DECLINED,
+    DeclineCode.STOLEN_CARD: _DECLINED,
     DeclineCode.INSUFFICIENT_FUNDS: N_("The card has insufficient funds."),
     DeclineCode.EXPIRED_CARD: N_("The card has expired."),
     DeclineCode.PROCESSING_ERROR: N_("The card could not be processed. Try again in a few minutes."),
@@ -138,6 +144,11 @@ class Payment:
     @property
     def in_flight(self) -> bool:
         return self.status in IN_FLIGHT
+
+    @property
+    def automatic(self) -> bool:
+        """A card payment nobody made by hand: an automatic charge on the due date (autopay)."""
+        return self.payer_id is None and self.family is PaymentMethodFamily.CREDIT_CARD
 
     def succeeded(self, at: datetime, receipt_number: str, processor_reference: str | None) -> Payment:
         if self.status is PaymentStatus.SUCCEEDED:

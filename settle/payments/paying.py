@@ -69,13 +69,21 @@ def pay_invoice(
     if not isinstance(started, tuple):
         return started
     payment, token = started
+    return charge_started(engine, processor, clock, payment, token, client_address=request.client_address)
+
+
+def charge_started(
+    engine: Engine, processor: Processor, clock: Clock, payment: Payment, token: str, client_address: str | None = None
+) -> PaymentOutcome:
+    """Steps 3 and 4 for a payment recorded pending (by Pay now or the autopay run): charge the card
+    with the payment's id as the processor's idempotency key, then record the outcome."""
     try:
         charge: Charge | None = processor.charge(token, payment.amount, payment.id, f"Invoice {payment.invoice_id}")
     except ProcessorUnavailable:
         charge = _find_quietly(processor, payment.id)
     if charge is None:
         return InProgress(payment)  # the outcome is unknown for now: reconcile will finish it
-    return finish(engine, clock, payment, charge, client_address=request.client_address)
+    return finish(engine, clock, payment, charge, client_address=client_address)
 
 
 def _start(

@@ -9,7 +9,7 @@ from settle.access.model import Permission, Scope, require
 from settle.access.service import record
 from settle.accounts.model import BillingProfile, BillingProfileNotFound
 from settle.clock import Clock, today
-from settle.errors import N_, Invalid
+from settle.errors import N_, Forbidden, Invalid
 from settle.invoices.model import Invoice
 from settle.money import Money
 from settle.notify.service import enqueue_payment_outcome
@@ -152,7 +152,7 @@ def add_card(
 
 def list_payment_methods(uow: UnitOfWork, clock: Clock, *, actor_id: str, profile_id: str) -> list[PaymentMethodView]:
     """A billing profile's saved payment methods, the default first; expired cards are marked."""
-    profile = _profile_where(uow, actor_id, profile_id, Permission.VIEW_INVOICES, visible_with=Permission.VIEW_INVOICES)
+    profile = profile_where(uow, actor_id, profile_id, Permission.VIEW_INVOICES, visible_with=Permission.VIEW_INVOICES)
     day = today(clock)
     views = [
         PaymentMethodView(method, method.id == profile.default_payment_method_id, method.is_expired(day))
@@ -180,7 +180,7 @@ def make_default_payment_method(
         clock,
         actor_id,
         "payment_method.made_default",
-        _profile_resource(profile),
+        profile_resource(profile),
         client_address=client_address,
         details={"method": method.id},
     )
@@ -242,17 +242,41 @@ def remove_payment_method(
         clock,
         actor_id,
         "payment_method.removed",
-        _profile_resource(profile),
+        profile_resource(profile),
         client_address=client_address,
         details={"method": method.id},
     )
 
 
+def remove_own_payment_method(
+    uow: UnitOfWork, clock: Clock, *, actor_id: str, method_id: str, client_address: str | None = None
+) -> None:
+    """Delete one of the actor's own payment methods (Azure's delete by user): it comes off every billing
+    profile it is linked to, each as remove_payment_method takes it off one (the actor must manage payment
+    methods there, and a default with unpaid invoices must be replaced first), or off none."""
+    method = uow.payment_methods.find(method_id)
+    if method is None or method.owner_id != actor_id:
+        raise PaymentMethodNotFound(id=method_id)
+    linked = uow.payment_methods.linked_profiles(method.id)
+    for profile_id in linked:
+        try:
+            remove_payment_method(
+                uow, clock, actor_id=actor_id, profile_id=profile_id, method_id=method.id, client_address=client_address
+            )
+        except BillingProfileNotFound:  # their own card, on a profile they may no longer see
+            raise Forbidden(permission=Permission.MANAGE_PAYMENT_METHODS.value) from None
+    if not linked:
+        uow.payment_methods.update(replace(method, removed_at=clock.now()))
+        record(
+            uow, clock, actor_id, "payment_method.removed", f"paymentMethods/{method.id}", client_address=client_address
+        )
+
+
 def _profile_to_manage(uow: UnitOfWork, actor_id: str, profile_id: str) -> BillingProfile:
-    return _profile_where(uow, actor_id, profile_id, Permission.MANAGE_PAYMENT_METHODS)
+    return profile_where(uow, actor_id, profile_id, Permission.MANAGE_PAYMENT_METHODS)
 
 
-def _profile_where(
+def profile_where(
     uow: UnitOfWork,
     actor_id: str,
     profile_id: str,
@@ -276,7 +300,7 @@ def _linked_method(uow: UnitOfWork, profile: BillingProfile, method_id: str) -> 
     return method
 
 
-def _profile_resource(profile: BillingProfile) -> str:
+def profile_resource(profile: BillingProfile) -> str:
     return f"billingAccounts/{profile.billing_account_id}/billingProfiles/{profile.id}"
 
 

@@ -264,6 +264,28 @@ class PaymentStore:
         )
         return [(_payment(row), row.card_brand) for row in self.connection.execute(query)]
 
+    def history(
+        self, profile_ids: Iterable[str], before: tuple[datetime, str] | None, limit: int
+    ) -> list[tuple[Payment, str | None, str | None]]:
+        """The payments of these billing profiles, newest first (after `before` in that order), each with the
+        brand and last 4 of its card (None: not a card)."""
+        ids = sorted(set(profile_ids))
+        if not ids:
+            return []
+        c, m = payments.c, payment_methods.c
+        query = (
+            sa.select(payments, m.brand.label("card_brand"), m.last4.label("card_last4"))
+            .outerjoin(payment_methods, m.id == c.payment_method_id)
+            .where(c.billing_profile_id.in_(ids))
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(
+                sa.tuple_(c.created_at, c.id) < sa.tuple_(sa.literal(before[0], UTCDateTime), sa.literal(before[1]))
+            )
+        return [(_payment(row), row.card_brand, row.card_last4) for row in self.connection.execute(query)]
+
     def count_succeeded(self, invoice_id: str) -> int:
         query = sa.select(sa.func.count()).where(
             payments.c.invoice_id == invoice_id, payments.c.status == PaymentStatus.SUCCEEDED.value

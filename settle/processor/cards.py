@@ -56,6 +56,8 @@ class Behaviour(StrEnum):
     CARD_DECLINED = "card_declined"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     EXPIRED_CARD = "expired_card"
+    LOST_CARD = "lost_card"
+    STOLEN_CARD = "stolen_card"
     PROCESSING_ERROR = "processing_error"
     REQUIRES_3DS = "requires_3ds"
 
@@ -73,6 +75,8 @@ TEST_CARDS: dict[str, CardProfile] = {
     "4000000000000002": CardProfile(Behaviour.CARD_DECLINED),
     "4000000000009995": CardProfile(Behaviour.INSUFFICIENT_FUNDS),
     "4000000000000069": CardProfile(Behaviour.EXPIRED_CARD),
+    "4000000000009987": CardProfile(Behaviour.LOST_CARD),
+    "4000000000009979": CardProfile(Behaviour.STOLEN_CARD),
     "4000002500003155": CardProfile(Behaviour.REQUIRES_3DS),
     "4000000000000119": CardProfile(Behaviour.PROCESSING_ERROR),
     "5555555555554444": CardProfile(Behaviour.SUCCEEDS),

@@ -145,3 +145,26 @@ def test_the_demo_sends_no_mail_about_its_history(
     _load(engine, clock, processor)
     with UnitOfWork(engine, write=False) as uow:
         assert list_outbox(uow) == []
+
+
+def test_contoso_billing_pays_automatically_from_the_day_the_demo_is_loaded_and_nothing_older(
+    engine: Engine, clock: FixedClock, processor: SimulatedProcessor
+) -> None:
+    from datetime import timedelta
+
+    from settle.payments.autopay import run_autopay
+
+    _load(engine, clock, processor)
+    with UnitOfWork(engine, write=False) as uow:
+        profiles = {profile.id: profile for profile in uow.profiles.list_for_account(demo.CONTOSO)}
+        newest = list_invoices(uow, clock, InvoiceQuery(frozenset({demo.CONTOSO_BILLING}), limit=1))[0].invoice
+    assert profiles[demo.CONTOSO_BILLING].autopay_since == today(clock)
+    assert not profiles[demo.CONTOSO_RND].autopay
+    before = _statuses(engine, clock, demo.CONTOSO_BILLING)
+    assert run_autopay(engine, processor, clock).succeeded == 0  # Past due and Partially paid stay for Pay now
+    assert _statuses(engine, clock, demo.CONTOSO_BILLING) == before
+    clock.advance(timedelta(days=(newest.due_date - today(clock)).days))
+    report = run_autopay(engine, processor, clock)
+    assert report.succeeded >= 1 and processor.total_charged("EUR").is_positive()
+    with UnitOfWork(engine, write=False) as uow:
+        assert uow.invoices.get(newest.id).amount_due.is_zero()
