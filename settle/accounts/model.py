@@ -21,6 +21,13 @@ class AgreementType(StrEnum):
     MICROSOFT_ONLINE_SERVICES_PROGRAM = "MicrosoftOnlineServicesProgram"
 
 
+AGREEMENT_NAMES = {
+    AgreementType.MICROSOFT_CUSTOMER_AGREEMENT: N_("Microsoft Customer Agreement"),
+    AgreementType.ENTERPRISE_AGREEMENT: N_("Enterprise Agreement"),
+    AgreementType.MICROSOFT_ONLINE_SERVICES_PROGRAM: N_("Microsoft Online Services Program"),
+}
+
+
 class AccountStatus(StrEnum):
     ACTIVE = "Active"
     DISABLED = "Disabled"

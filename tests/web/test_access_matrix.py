@@ -22,7 +22,7 @@ from settle.clock import FixedClock
 from settle.payments.service import make_default_payment_method, save_card
 from settle.uow import UnitOfWork
 from tests.design_roles import DESIGN_TABLE
-from tests.integration.factories import PASSWORD, add_invoices, make_invoice
+from tests.integration.factories import PASSWORD, add_invoices, make_invoice, make_world
 from tests.web.portal.conftest import CSRF, Portal, make_portal
 
 API = "/providers/Microsoft.Billing/billingAccounts"
@@ -37,6 +37,8 @@ class Setting:
     card: str
     scope_key: str  # the portal's ?scope= of the billing profile
     section_key: str  # … and of an invoice section in it
+    other_invoice: str  # another customer's: not found for everyone here
+    other_account: str
 
 
 @pytest.fixture
@@ -50,7 +52,12 @@ def setting(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path
         card = save_card(uow, clock, owner_id=world.owner.id, token=token, linked_to=[world.profile.id])
         make_default_payment_method(uow, clock, actor_id=world.owner.id, profile_id=world.profile.id, method_id=card.id)
     profile_key = f"{world.account.id}/{world.profile.id}"
-    return Setting(portal, invoice.id, card.id, profile_key, f"{profile_key}/{world.sections[0].id}")
+    other = make_world(engine, clock, name="Fabrikam")
+    theirs = make_invoice(other, clock)
+    add_invoices(engine, [theirs])
+    return Setting(
+        portal, invoice.id, card.id, profile_key, f"{profile_key}/{world.sections[0].id}", theirs.id, other.account.id
+    )
 
 
 def _holder_of(setting: Setting, role: Role) -> tuple[str, str]:
@@ -77,8 +84,9 @@ def _portal_answers(setting: Setting, client: TestClient, held_at_section: bool)
     sees_invoices = invoices.status_code == 200 and setting.invoice in invoices.text
     blade = client.get(f"/billing/invoices/{setting.invoice}/pay", params=scope)
     may_pay = blade.status_code == 200 and 'id="pay-form"' in blade.text
-    if blade.status_code != 200:
-        assert blade.status_code in REFUSED, blade.status_code
+    if not may_pay:  # refused: 403 naming the permission to whoever sees the invoice, 404 to anyone else
+        expected = (403, "pay_invoices") if sees_invoices else (404, "")
+        assert (blade.status_code, expected[1] in blade.text) == (expected[0], True), blade.status_code
     csrf = _csrf(client)
     default = client.post(
         f"/billing/payment-methods/{setting.card}/default",
@@ -88,6 +96,9 @@ def _portal_answers(setting: Setting, client: TestClient, held_at_section: bool)
     )
     assert default.status_code in (303, *REFUSED), default.status_code
     access = client.get("/billing/access", params={"scope": setting.section_key} if held_at_section else scope)
+    for path in (f"/billing/invoices/{setting.other_invoice}/pay", f"/billing/invoices/{setting.other_invoice}/pdf"):
+        assert client.get(path).status_code == 404, path  # another customer's invoice: as if it did not exist
+    assert client.get("/billing/invoices", params={"scope": setting.other_account}).status_code == 404
     return {
         "view": sees_invoices,
         "pay": may_pay,
@@ -113,6 +124,12 @@ def _api_answers(setting: Setting, token: str, role: Role) -> dict[str, bool]:
         content=json.dumps(body),
     )
     assert paid.status_code in (409, *REFUSED), paid.text
+    if paid.status_code == 403:
+        assert "pay_invoices" in paid.json()["error"]["message"], paid.text
+    elsewhere = client.get(
+        f"{API}/{setting.other_account}/invoices/{setting.other_invoice}", params=VERSION, headers=auth
+    )
+    assert elsewhere.status_code == 404, elsewhere.text
     checked = client.post(
         f"{profile}/checkAccess",
         params=VERSION,

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from settle.access.model import ROLE_NAMES
 from settle.access.sessions import Session
 from settle.access.sign_in import resolve_session
-from settle.accounts.model import User
+from settle.accounts.model import AGREEMENT_NAMES, User
 from settle.config import Settings
 from settle.i18n import LOCALES, choose_locale, gettext, translations
 from settle.invoices.model import STATUS_LABELS
@@ -50,6 +50,7 @@ def environment(locale: str) -> Environment:
     env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=parsed) if moment else ""
     env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
     env.globals["role_name"] = lambda role: gettext(locale, ROLE_NAMES[role])
+    env.globals["agreement_name"] = lambda agreement: gettext(locale, AGREEMENT_NAMES[agreement])
     return env
 
 

@@ -250,6 +250,7 @@ def test_an_enterprise_agreement_account_sees_its_invoices_without_pay_now(porta
     portal.sign_in()
     grid = portal.client.get("/billing/invoices", params={"scope": account.id})
     assert invoice.id in grid.text and f"/billing/invoices/{invoice.id}/pay" not in grid.text
+    assert "Woodgrove EA has an Enterprise Agreement: its invoices are not paid with Pay now here." in grid.text
     blade = portal.client.get(f"/billing/invoices/{invoice.id}/pay", params={"scope": account.id})
     assert blade.status_code == 409 and "are not paid with Pay now" in blade.text and 'id="pay-form"' not in blade.text
     properties = portal.client.get("/billing/properties", params={"scope": account.id})
