@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from settle.help.service import get_article
 from settle.i18n import gettext
@@ -64,18 +64,36 @@ def first_payable_row(page: Page, language: Language, currency_hint: str = "€"
     return rows.filter(has_text=currency_hint).first
 
 
+def open_pay_blade(page: Page, language: Language) -> tuple[str, Locator]:
+    """Pay now on the first payable euro invoice: its number and the blade."""
+    row = first_payable_row(page, language)
+    number = row.locator("th").inner_text().strip()
+    row.get_by_role("link", name=language.pay_now).click()
+    return number, page.get_by_role("dialog", name=language.pay_now)
+
+
+def new_context(browser: Browser, language: Language, width: int = 1280) -> BrowserContext:
+    return browser.new_context(viewport={"width": width, "height": 900}, locale=language.browser_locale)
+
+
+def add_new_card(blade: Locator, language: Language, number: str) -> None:
+    """Add a new card in the blade, as a person types it."""
+    blade.get_by_role("radio", name=language.t("Add a new card")).check()
+    blade.get_by_label(language.t("Card number")).fill(number)
+    blade.get_by_label(language.t("Expiry date (MM/YY)")).fill("12/34")
+    blade.get_by_label(language.t("Security code (CVC)")).fill("123")
+    blade.get_by_label(language.t("Name on card")).fill("Contoso Admin")
+
+
 @pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.code)
 def test_billing_administrator_pays_with_the_saved_card_then_a_new_one(
     browser: Browser, server: LiveServer, language: Language
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language.browser_locale)
+    context = new_context(browser, language)
     page = context.new_page()
     open_invoices(page, server, language)
 
-    row = first_payable_row(page, language)
-    number = row.locator("th").inner_text().strip()
-    row.get_by_role("link", name=language.pay_now).click()
-    blade = page.get_by_role("dialog", name=language.pay_now)
+    number, blade = open_pay_blade(page, language)
     methods = blade.get_by_role("group", name=language.select_method)
     expect(methods).to_be_visible()
     expect(blade.locator("#blade-title")).to_be_focused()
@@ -88,15 +106,8 @@ def test_billing_administrator_pays_with_the_saved_card_then_a_new_one(
     assert server.processor.count_charges(description=f"Invoice {number}", status=ChargeStatus.SUCCEEDED) == 1
 
     # A second invoice, with a new card added on the spot.
-    row = first_payable_row(page, language)
-    second = row.locator("th").inner_text().strip()
-    row.get_by_role("link", name=language.pay_now).click()
-    blade = page.get_by_role("dialog", name=language.pay_now)
-    blade.get_by_role("radio", name=language.t("Add a new card")).check()
-    blade.get_by_label(language.t("Card number")).fill("4242 4242 4242 4242")
-    blade.get_by_label(language.t("Expiry date (MM/YY)")).fill("12/34")
-    blade.get_by_label(language.t("Security code (CVC)")).fill("123")
-    blade.get_by_label(language.t("Name on card")).fill("Contoso Admin")
+    second, blade = open_pay_blade(page, language)
+    add_new_card(blade, language, "4242 4242 4242 4242")
     blade.get_by_role("button", name=language.pay_now).click()
     expect(page.locator(f"#row-{second} .badge")).to_have_text(language.paid)
     assert server.processor.count_charges(description=f"Invoice {second}", status=ChargeStatus.SUCCEEDED) == 1
@@ -107,19 +118,12 @@ def test_billing_administrator_pays_with_the_saved_card_then_a_new_one(
 def test_a_declined_card_says_why_in_the_users_language_and_leaves_the_invoice_payable(
     browser: Browser, server: LiveServer, language: Language
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language.browser_locale)
+    context = new_context(browser, language)
     page = context.new_page()
     open_invoices(page, server, language)
-    row = first_payable_row(page, language)
-    number = row.locator("th").inner_text().strip()
-    status_before = row.locator(".badge").inner_text()
-    row.get_by_role("link", name=language.pay_now).click()
-    blade = page.get_by_role("dialog", name=language.pay_now)
-    blade.get_by_role("radio", name=language.t("Add a new card")).check()
-    blade.get_by_label(language.t("Card number")).fill("4000 0000 0000 0002")
-    blade.get_by_label(language.t("Expiry date (MM/YY)")).fill("12/34")
-    blade.get_by_label(language.t("Security code (CVC)")).fill("123")
-    blade.get_by_label(language.t("Name on card")).fill("Contoso Admin")
+    status_before = first_payable_row(page, language).locator(".badge").inner_text()
+    number, blade = open_pay_blade(page, language)
+    add_new_card(blade, language, "4000 0000 0000 0002")
     blade.get_by_role("button", name=language.pay_now).click()
 
     message = language.t(DECLINE_MESSAGES[DeclineCode.CARD_DECLINED])
@@ -143,7 +147,7 @@ GO_TO_INVOICES = {"en": "Go to Invoices", "nl": "Ga naar Facturen", "da": "Gå t
 def test_the_recommended_steps_article_leads_to_a_paid_invoice(
     browser: Browser, server: LiveServer, language: Language
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language.browser_locale)
+    context = new_context(browser, language)
     page = context.new_page()
     page.goto(f"{server.url}/")
     page.get_by_label(language.t("E-mail address")).fill("admin@contoso.example")
@@ -158,9 +162,7 @@ def test_the_recommended_steps_article_leads_to_a_paid_invoice(
     expect(page.get_by_role("heading", name=language.t("Recommended documents"))).to_be_visible()
     article.get_by_role("link", name=GO_TO_INVOICES[language.code]).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(language.invoices)
-    row = first_payable_row(page, language)
-    number = row.locator("th").inner_text().strip()
-    row.get_by_role("link", name=language.pay_now).click()
-    page.get_by_role("dialog").get_by_role("button", name=language.pay_now).click()
+    number, blade = open_pay_blade(page, language)
+    blade.get_by_role("button", name=language.pay_now).click()
     expect(page.locator(f"#row-{number} .badge")).to_have_text(language.paid)
     context.close()

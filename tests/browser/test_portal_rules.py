@@ -14,7 +14,14 @@ from settle import demo
 from settle.processor.interface import ChargeStatus
 from settle.uow import UnitOfWork
 from tests.browser.conftest import LiveServer, screenshot, sign_in
-from tests.browser.test_pay_path import LANGUAGES, Language, first_payable_row, open_invoices
+from tests.browser.test_pay_path import (
+    LANGUAGES,
+    Language,
+    add_new_card,
+    first_payable_row,
+    open_invoices,
+    open_pay_blade,
+)
 
 CONTOSO_INVOICE = "G000100023"  # a Contoso Billing invoice of the demo data (24 months, numbered from 100000)
 
@@ -62,10 +69,8 @@ def test_another_customer_finds_no_contoso_invoice_by_search_or_by_url(page: Pag
 
 def test_a_double_click_on_pay_now_charges_once(page: Page, server: LiveServer) -> None:
     open_invoices(page, server, LANGUAGES[0])
-    row = first_payable_row(page, LANGUAGES[0])
-    number = row.locator("th").inner_text().strip()
-    row.get_by_role("link", name="Pay now").click()
-    button = page.get_by_role("dialog").get_by_role("button", name="Pay now")
+    number, blade = open_pay_blade(page, LANGUAGES[0])
+    button = blade.get_by_role("button", name="Pay now")
     button.dblclick()
     expect(page.locator(f"#row-{number} .badge")).to_have_text("Paid")
     assert server.processor.count_charges(description=f"Invoice {number}") == 1
@@ -90,15 +95,8 @@ def test_two_tabs_paying_one_invoice_charge_it_once(browser: Browser, server: Li
 
 def test_a_3d_secure_card_shows_the_challenge_then_pays(page: Page, server: LiveServer) -> None:
     open_invoices(page, server, LANGUAGES[0])
-    row = first_payable_row(page, LANGUAGES[0])
-    number = row.locator("th").inner_text().strip()
-    row.get_by_role("link", name="Pay now").click()
-    blade = page.get_by_role("dialog")
-    blade.get_by_role("radio", name="Add a new card").check()
-    blade.get_by_label("Card number").fill("4000 0025 0000 3155")
-    blade.get_by_label("Expiry date (MM/YY)").fill("12/34")
-    blade.get_by_label("Security code (CVC)").fill("123")
-    blade.get_by_label("Name on card").fill("Contoso Admin")
+    number, blade = open_pay_blade(page, LANGUAGES[0])
+    add_new_card(blade, LANGUAGES[0], "4000 0025 0000 3155")
     blade.get_by_role("button", name="Pay now").click()
     page.get_by_role("button", name="Complete").click()
     expect(page.locator(f"#row-{number} .badge")).to_have_text("Paid")
