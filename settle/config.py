@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+PROVIDER_FIELDS = (
+    "name", "street", "postal_code", "city", "region", "country", "vat_number", "email", "bank", "iban", "bic",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -18,6 +22,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     processor_url: str = ""  # a processor served elsewhere; empty: the built-in one, in this process
     processor_database_url: str = ""  # the built-in processor's own database
+    processor_timeout_seconds: float = 10.0  # Settle's wait for a processor served elsewhere
+    processor_faults: str = ""  # tests only: failures `settle processor serve` injects (processor/faults.py)
     reconcile_after_seconds: int = 300  # a payment in flight this long is asked after at the processor
     reconcile_every_seconds: int = 60  # 0: the server does not reconcile by itself
     card_limits: dict[str, int] | None = None  # major units per currency; None: Settle's defaults
@@ -27,6 +33,10 @@ class Settings:
     past_due_reminder_days: int = 7
     autopay_retry_days: tuple[int, ...] = (3, 5, 7)  # days after the first failed automatic charge
     operators: frozenset[str] = frozenset()  # e-mails of the provider's operators (refunds in the API)
+    # Who issues the invoices and where bank transfers go, as printed on them: SETTLE_PROVIDER_NAME,
+    # _STREET, _POSTAL_CODE, _CITY, _REGION, _COUNTRY, _VAT_NUMBER, _EMAIL, _BANK, _IBAN, _BIC. Unset
+    # parts keep the sample provider of settle/documents/model.py (fine for a demo, not for real invoices).
+    provider: tuple[tuple[str, str], ...] = ()
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
 
@@ -55,6 +65,8 @@ class Settings:
             base_url=env.get("SETTLE_BASE_URL", cls.base_url).rstrip("/"),
             processor_url=env.get("SETTLE_PROCESSOR_URL", "").rstrip("/"),
             processor_database_url=env.get("SETTLE_PROCESSOR_DATABASE_URL", ""),
+            processor_timeout_seconds=float(env.get("SETTLE_PROCESSOR_TIMEOUT_SECONDS", cls.processor_timeout_seconds)),
+            processor_faults=env.get("SETTLE_PROCESSOR_FAULTS", ""),
             reconcile_after_seconds=int(env.get("SETTLE_RECONCILE_AFTER_SECONDS", cls.reconcile_after_seconds)),
             reconcile_every_seconds=int(env.get("SETTLE_RECONCILE_EVERY_SECONDS", cls.reconcile_every_seconds)),
             card_limits=_limits(env.get("SETTLE_CARD_LIMITS", "")),
@@ -65,6 +77,11 @@ class Settings:
             autopay_retry_days=_days(env.get("SETTLE_AUTOPAY_RETRY_DAYS", "3,5,7")),
             operators=frozenset(
                 part.strip().lower() for part in env.get("SETTLE_OPERATORS", "").split(",") if part.strip()
+            ),
+            provider=tuple(
+                (name, env[f"SETTLE_PROVIDER_{name.upper()}"].strip())
+                for name in PROVIDER_FIELDS
+                if env.get(f"SETTLE_PROVIDER_{name.upper()}", "").strip()
             ),
             session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
             session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),

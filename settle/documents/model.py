@@ -13,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from settle.accounts.model import Address, BillingAccount, BillingProfile, User
+from settle.config import Settings
 from settle.invoices.model import Invoice
 from settle.money import Money, total
 from settle.payments.model import Payment, PaymentMethod, PaymentMethodFamily, PaymentStatus
@@ -45,6 +46,30 @@ PROVIDER = Provider(
     iban="NL91 ABNA 0417 1643 00",
     bic="ABNANL2A",
 )
+
+
+def configured_provider(settings: Settings) -> Provider:
+    """The provider the operator configured (SETTLE_PROVIDER_*), part by part over the sample one."""
+    given = dict(settings.provider)
+    address = PROVIDER.address
+    name = given.get("name", PROVIDER.name)
+    return Provider(
+        name=name,
+        address=Address(
+            name,
+            given.get("street", address.line1),
+            "",
+            given.get("city", address.city),
+            given.get("postal_code", address.postal_code),
+            given.get("region", address.region),
+            given.get("country", address.country),
+        ),
+        vat_number=given.get("vat_number", PROVIDER.vat_number),
+        email=given.get("email", PROVIDER.email),
+        bank_name=given.get("bank", PROVIDER.bank_name),
+        iban=given.get("iban", PROVIDER.iban),
+        bic=given.get("bic", PROVIDER.bic),
+    )
 
 
 class Instructions(StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from settle.clock import Clock
 from settle.config import Settings
-from settle.documents.model import PROVIDER
+from settle.documents.model import PROVIDER, Provider, configured_provider
 from settle.errors import SettleError
 from settle.notify.compose import Composer, Skip
 from settle.notify.model import OutboxMessage, OutboxStatus
@@ -59,13 +59,14 @@ def send_due(
     tz: str = "UTC",
     limit: int = BATCH,
     tls: ssl.SSLContext | None = None,
+    provider: Provider = PROVIDER,
 ) -> SendReport:
     """Send the messages that are due through the SMTP server of `smtp_url`. Without one, nothing
     is sent: the messages wait in the outbox, where operators see them."""
     if not smtp_url:
         return SendReport()
     with SmtpMailer(SmtpSettings.from_url(smtp_url), tls) as mailer:
-        return deliver(engine, clock, mailer, Composer(sender, base_url, tz), limit=limit)
+        return deliver(engine, clock, mailer, Composer(sender, base_url, tz, provider), limit=limit)
 
 
 def deliver(
@@ -157,5 +158,6 @@ def run_mail(engine: Engine, clock: Clock, settings: Settings) -> tuple[int, Sen
         sender=settings.mail_from or DEFAULT_SENDER,
         base_url=settings.base_url,
         tz=settings.timezone,
+        provider=configured_provider(settings),
     )
     return written, sent

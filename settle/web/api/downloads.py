@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from settle.access.model import Scope
 from settle.documents.links import LINK_LIFETIME
+from settle.documents.model import configured_provider
 from settle.documents.service import invoice_download_link
 from settle.errors import N_, NotFound
 from settle.invoices.service import get_invoice_at
@@ -104,6 +105,7 @@ def download_result(
             secret=settings.secret_key,
             tz=settings.timezone,
             base_url=settings.base_url,
+            provider=configured_provider(settings),
         )
     url = request.url_for(INVOICE_PDF, invoiceName=link.number).include_query_params(**link.query())
     return AzureJSON(schemas.DocumentDownloadResult(url=str(url), expiry_time=link.expires))

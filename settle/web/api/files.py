@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
+from settle.documents.model import configured_provider
 from settle.documents.service import signed_invoice_pdf
 from settle.uow import UnitOfWork
 from settle.web.api import schemas
@@ -64,6 +65,7 @@ def invoice_pdf(
             secret=settings.secret_key,
             tz=settings.timezone,
             base_url=settings.base_url,
+            provider=configured_provider(settings),
         )
     headers = {"ETag": pdf.etag, "Cache-Control": "private, no-cache"}
     if pdf.matches(if_none_match):

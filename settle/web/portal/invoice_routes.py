@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from settle.accounts.model import User
 from settle.documents.files import PdfFile
+from settle.documents.model import configured_provider
 from settle.documents.service import invoice_pdf_for, receipt_pdf_for
 from settle.errors import N_, Invalid, SettleError
 from settle.i18n import gettext
@@ -290,7 +291,14 @@ def invoice_details(request: Request, user: SignedIn, number: str, scope: str = 
 def invoice_pdf(request: Request, user: SignedIn, number: str) -> Response:
     settings = request.app.state.settings
     with UnitOfWork(request.app.state.engine, write=False) as uow:
-        pdf = invoice_pdf_for(uow, user.id, number, tz=settings.timezone, base_url=settings.base_url)
+        pdf = invoice_pdf_for(
+            uow,
+            user.id,
+            number,
+            tz=settings.timezone,
+            base_url=settings.base_url,
+            provider=configured_provider(settings),
+        )
     return _pdf_answer(request, pdf)
 
 
@@ -298,7 +306,9 @@ def invoice_pdf(request: Request, user: SignedIn, number: str) -> Response:
 def receipt_pdf(request: Request, user: SignedIn, receipt_number: str) -> Response:
     settings = request.app.state.settings
     with UnitOfWork(request.app.state.engine, write=False) as uow:
-        pdf = receipt_pdf_for(uow, user.id, receipt_number, tz=settings.timezone)
+        pdf = receipt_pdf_for(
+            uow, user.id, receipt_number, tz=settings.timezone, provider=configured_provider(settings)
+        )
     return _pdf_answer(request, pdf)
 
 

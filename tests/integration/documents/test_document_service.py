@@ -83,3 +83,18 @@ def test_a_signed_link_serves_its_document_until_it_expires_or_the_invoice_chang
     clock.advance(timedelta(hours=1))
     with pytest.raises(DownloadLinkExpired):
         fetch()
+
+
+def test_the_provider_the_operator_configures_is_printed_on_the_invoice(billing: Billing) -> None:
+    from settle.config import Settings
+    from settle.documents.model import PROVIDER, configured_provider
+
+    environ = {"SETTLE_PROVIDER_NAME": "Northwind Cloud ApS", "SETTLE_PROVIDER_IBAN": "DK50 0040 0440 1162 43"}
+    provider = configured_provider(Settings.from_env(environ))
+    assert provider.bic == PROVIDER.bic  # what is not configured stays as it was
+    assert configured_provider(Settings.from_env({})) == PROVIDER
+    invoice = billing.invoice()
+    with UnitOfWork(billing.engine, write=False) as uow:
+        pdf = invoice_pdf_for(uow, billing.payer.id, invoice.id, **PLACE, provider=provider)
+    text = text_of(pdf.content)
+    assert "Northwind Cloud ApS" in text and PROVIDER.name not in text
