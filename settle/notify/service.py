@@ -6,7 +6,10 @@ only if the event that causes it was committed. Who gets each message, in which 
 - payment succeeded: the person who paid (in their language, else the invoice language) and the
   invoice e-mail; payment failed: the person who paid (else the invoice e-mail);
 - automatic payment failed: the invoice e-mail (without one, the holder of the card);
-- refund: the invoice e-mail and the person who made the refunded payment."""
+- refund: the invoice e-mail and the person who made the refunded payment.
+
+The same functions write the webhook events of these changes (settle/notify/webhooks), so that every
+caller that tells its customers also tells the provider's systems, in the same transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from settle.accounts.model import BillingProfile
 from settle.clock import Clock, today
 from settle.invoices.model import Invoice
 from settle.notify.model import MessageKind, OutboxMessage, OutboxStatus, Recipient, recipients
+from settle.notify.webhooks.service import record_invoices_issued, record_payment_outcome, record_refund_outcome
 from settle.payments.model import Payment, PaymentStatus
 from settle.payments.refund_model import Refund, RefundStatus
 from settle.uow import UnitOfWork
@@ -40,12 +44,15 @@ def invoice_recipient(profile: BillingProfile) -> Recipient | None:
 
 def enqueue_invoice_issued(uow: UnitOfWork, clock: Clock, invoice: Invoice) -> list[OutboxMessage]:
     """The invoice is ready: to the billing profile's invoice e-mail, with the PDF attached."""
+    record_invoices_issued(uow, clock, [invoice])
     profile = uow.profiles.get(invoice.billing_profile_id)
     return enqueue(uow, clock, MessageKind.INVOICE_ISSUED, invoice.id, [invoice_recipient(profile)])
 
 
 def enqueue_invoices_issued(uow: UnitOfWork, clock: Clock, invoices: Iterable[Invoice]) -> int:
     """enqueue_invoice_issued for many invoices (an import), reading each billing profile once."""
+    invoices = list(invoices)
+    record_invoices_issued(uow, clock, invoices)
     profiles: dict[str, Recipient | None] = {}
     messages = []
     for invoice in invoices:
@@ -65,6 +72,7 @@ def enqueue_invoices_issued(uow: UnitOfWork, clock: Clock, invoices: Iterable[In
 def enqueue_payment_outcome(uow: UnitOfWork, clock: Clock, payment: Payment) -> list[OutboxMessage]:
     """A receipt for a succeeded payment, a notice with the reason for a failed one; nothing while
     the payment is still in flight."""
+    record_payment_outcome(uow, clock, payment)
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         return []
     profile = uow.profiles.get(payment.billing_profile_id)
@@ -91,6 +99,7 @@ def _invoice_or_card_holder(uow: UnitOfWork, profile: BillingProfile, payment: P
 
 def enqueue_refund_outcome(uow: UnitOfWork, clock: Clock, refund: Refund) -> list[OutboxMessage]:
     """A refund receipt once the money is given back: to the invoice e-mail and the person who paid."""
+    record_refund_outcome(uow, clock, refund)
     if refund.status is not RefundStatus.SUCCEEDED:
         return []
     profile = uow.profiles.get(refund.billing_profile_id)
