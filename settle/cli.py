@@ -17,6 +17,7 @@ from settle.commands.payments import pay, payments_app, processor_app, reconcile
 from settle.commands.support import support_app
 from settle.commands.tokens import tokens_app
 from settle.commands.users import users_app
+from settle.commands.webhooks import webhooks_app
 from settle.errors import SettleError
 
 app = typer.Typer(help="Settle: a self-hosted billing portal.", no_args_is_help=True, add_completion=False)
@@ -30,6 +31,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(support_app, name="support")
 app.add_typer(autopay_app, name="autopay")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from settle.db import metadata
 from settle.help import store as help_store
 from settle.invoices import store as invoices_store
 from settle.notify import store as notify_store
+from settle.notify.webhooks import store as webhooks_store
 from settle.payments import autopay_store as payments_autopay_store
 from settle.payments import refund_store as payments_refund_store
 from settle.payments import store as payments_store
@@ -26,4 +27,5 @@ __all__ = [
     "payments_autopay_store",
     "payments_refund_store",
     "payments_store",
+    "webhooks_store",
 ]

@@ -20,6 +20,7 @@ from settle.help.store import SupportRequestStore
 from settle.invoices.store import InvoiceStore
 from settle.leases import LeaseStore
 from settle.notify.store import OutboxStore
+from settle.notify.webhooks.store import WebhookStore
 from settle.payments.autopay_store import AutopayStore
 from settle.payments.refund_store import RefundStore
 from settle.payments.store import PaymentMethodStore, PaymentStore
@@ -66,6 +67,7 @@ class UnitOfWork:
         self.autopay = AutopayStore(connection)
         self.refunds = RefundStore(connection)
         self.leases = LeaseStore(connection)
+        self.webhooks = WebhookStore(connection)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

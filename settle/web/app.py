@@ -18,6 +18,7 @@ from settle import db
 from settle.clock import Clock, SystemClock
 from settle.config import Settings
 from settle.notify.sender import run_mail
+from settle.notify.webhooks.sender import run_webhooks
 from settle.payments.background import run_payment_jobs
 from settle.payments.paying import reconcile
 from settle.processor.app import create_processor_app
@@ -94,5 +95,6 @@ def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
                 )
             run_payment_jobs(app.state.engine, app.state.processor, app.state.clock, app.state.settings)
             run_mail(app.state.engine, app.state.clock, app.state.settings)
+            run_webhooks(app.state.engine, app.state.clock, app.state.settings)  # past-due events, sending
         except Exception:  # a database, processor or mail server outage: try again next round
             log.exception("background work failed; trying again in %s s", every)
