@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SETTLE_DATABASE_URL ?= sqlite:///settle.db
 
-.PHONY: run test lint typecheck check bench clean catalogs
+.PHONY: run test soak lint typecheck check bench bench-quick clean catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+# The fault, load and fuzz suite of tests/faults with its long counts (500 kills, 20,000 payments…): by hand, not in CI.
+soak: $(STAMP)
+	SETTLE_SOAK=1 $(BIN)/pytest tests/faults
+
 lint: $(STAMP)
 	$(BIN)/ruff check settle tests bench
 	$(BIN)/ruff format --check settle tests bench
@@ -33,8 +37,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every figure of bench/*.py at the sizes issue 9 names (about half an hour on 2 cores); bench-quick: small sizes.
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/import.py --invoices 50000
+	$(BIN)/python bench/list_invoices.py --invoices 50000 --requests 100
+	$(BIN)/python bench/pay_http.py --invoices 2000 --pgbench-seconds 10 --pgbench-scale 8
+	$(BIN)/python bench/memory.py --requests 5000 --invoices 500
+	$(BIN)/python bench/portal.py --requests 50
 
 # After changing any text people read: refresh the template and the nl/da catalogs, then translate.
 catalogs: $(STAMP)

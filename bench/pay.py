@@ -217,7 +217,8 @@ def main() -> None:
         for backend in backends:
             for concurrency in levels:
                 figures += run(backend, concurrency, args.invoices, Path(tmp) / backend)
-    print(" ".join(figures))
+    one, five, fifteen = os.getloadavg()
+    print(" ".join([*figures, f"loadavg={one:.2f}/{five:.2f}/{fifteen:.2f}"]))
 
 
 if __name__ == "__main__":

@@ -38,14 +38,17 @@ app.add_typer(webhooks_app, name="webhooks")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (PostgreSQL for more than one).")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None, typer.Option(help="Proxies (e.g. 127.0.0.1) whose X-Forwarded-For/-Proto are believed.")
+    ] = None,
 ) -> None:
-    """Serve the portal and the REST API."""
-    import uvicorn
+    """Serve the portal and the REST API (JSON logs on stderr; SETTLE_LOG_LEVEL, SETTLE_LOG_FORMAT=text)."""
+    from settle.commands.serving import run_server
 
     engine()  # refuse to start on a database that is not migrated, with the command to run
     out.print(f"Settle on http://{host}:{port}  (database: {safe_url(settings().database_url)})")
-    uvicorn.run("settle.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    run_server(host, port, workers, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @app.command()

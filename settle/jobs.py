@@ -3,6 +3,7 @@ goes, given back at the end, each in a short transaction of its own."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -16,6 +17,8 @@ from sqlalchemy.engine import Engine
 from settle.clock import Clock
 from settle.errors import N_, ErrorKind, SettleError
 from settle.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class LeaseLost(SettleError):
@@ -72,3 +75,33 @@ def completed_on(engine: Engine, name: str) -> date | None:
     """The last day daily job `name` ran to the end."""
     with UnitOfWork(engine, write=False) as uow:
         return uow.leases.completed_on(name)
+
+
+class SingleRunner:
+    """Work that one process at a time does, round after round (the server's background loop): the first
+    process to take the lease keeps it by taking it again each round; if it stops, or dies and its lease
+    runs out, another takes over. Each round's jobs are safe to run twice, so a runner that overran its
+    lease does no harm; the lease is there so that N workers do not all do the same work N times."""
+
+    def __init__(self, engine: Engine, clock: Clock, name: str, duration: timedelta) -> None:
+        self.engine, self.clock, self.name, self.duration = engine, clock, name, duration
+        self.holder = holder_name()
+        self.running = False
+
+    def take_turn(self) -> bool:
+        """True when this process is the runner for the coming round (the lease is taken or kept)."""
+        now = self.clock.now()
+        with UnitOfWork(self.engine) as uow:
+            running = uow.leases.acquire(self.name, self.holder, now, now + self.duration)
+        if running != self.running:  # logged when it changes hands, so operators see who runs it
+            change = "runs" if running else "no longer runs"
+            log.info("this process %s the job '%s'", change, self.name, extra={"job": self.name, "runner": self.holder})
+            self.running = running
+        return running
+
+    def release(self) -> None:
+        """Give the lease back (at shutdown) so another process takes over at its next round."""
+        if not self.running:
+            return
+        with UnitOfWork(self.engine) as uow:
+            uow.leases.release(self.name, self.holder, self.clock.now())

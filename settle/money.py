@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DecimalException, Inexact, InvalidOperation, Overflow
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,9 @@ _EXPONENTS = {
 
 # Amounts are stored as BIGINT: a larger one is an error, not an overflow somewhere later.
 MAX_MINOR = 2**63 - 1
-_EXACT = Context(prec=60)  # more digits than any BIGINT amount has, so no conversion rounds
+# More digits than any BIGINT amount has; an exponent beyond its range (1E+999999999, 1E-999999999)
+# raises rather than overflowing or quietly becoming zero.
+_EXACT = Context(prec=60, traps=[InvalidOperation, Overflow, Inexact])
 
 
 def check_currency(code: str) -> str:
@@ -72,8 +74,11 @@ class Money:
             raise InvalidAmount(amount=str(amount), currency=currency) from None
         if not value.is_finite():
             raise InvalidAmount(amount=str(amount), currency=currency)
-        scaled = value.scaleb(exponent(currency), _EXACT)
-        if scaled != scaled.to_integral_value():
+        try:
+            scaled = value.scaleb(exponent(currency), _EXACT)
+        except DecimalException:
+            raise InvalidAmount(amount=str(amount), currency=currency) from None
+        if scaled != scaled.to_integral_value() or abs(scaled) > MAX_MINOR:
             raise InvalidAmount(amount=str(amount), currency=currency)
         return cls(int(scaled), currency)
 

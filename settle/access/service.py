@@ -17,6 +17,7 @@ from settle.access.model import (
 from settle.accounts.model import BillingAccountNotFound, BillingProfileNotFound, InvoiceSectionNotFound
 from settle.clock import Clock
 from settle.errors import N_, Conflict, NotFound
+from settle.logs import current_request_id
 from settle.uow import UnitOfWork
 
 
@@ -36,7 +37,11 @@ def record(
     client_address: str | None = None,
     details: dict[str, str] | None = None,
 ) -> None:
-    """Append an audit event in the caller's transaction, so it exists exactly when the change does."""
+    """Append an audit event in the caller's transaction, so it exists exactly when the change does. Made while
+    serving a request, it carries that request's id (details.request_id), as the request's log lines do."""
+    request_id = current_request_id()
+    if request_id is not None:
+        details = {**(details or {}), "request_id": request_id}
     uow.audit.add(
         AuditEvent(
             occurred_at=clock.now(),

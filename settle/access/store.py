@@ -47,6 +47,14 @@ audit_events = sa.Table(
 )
 
 
+# Built once: every permission check reads the user's role assignments.
+_FOR_USER = (
+    role_assignments.select()
+    .where(role_assignments.c.user_id == sa.bindparam("user_id"))
+    .order_by(role_assignments.c.created_at)
+)
+
+
 def _assignment(row: Any) -> RoleAssignment:
     return RoleAssignment(
         id=row.id,
@@ -87,8 +95,7 @@ class RoleAssignmentStore:
         return _assignment(row)
 
     def for_user(self, user_id: str) -> list[RoleAssignment]:
-        query = role_assignments.select().where(role_assignments.c.user_id == user_id)
-        return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]
+        return [_assignment(row) for row in self.connection.execute(_FOR_USER, {"user_id": user_id})]
 
     def holders(self, role: Role, scope: Scope, *, for_update: bool = False) -> list[RoleAssignment]:
         """Everyone holding `role` at exactly `scope`; `for_update` locks those rows (PostgreSQL)

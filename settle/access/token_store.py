@@ -44,6 +44,9 @@ invitations = sa.Table(
 )
 
 
+_BY_HASH = api_tokens.select().where(api_tokens.c.secret_hash == sa.bindparam("secret_hash"))  # every API call
+
+
 def _token(row: Any) -> ApiToken:
     return ApiToken(**row._mapping)
 
@@ -77,7 +80,7 @@ class ApiTokenStore:
         return _token(row)
 
     def find_by_hash(self, secret_hash: str) -> ApiToken | None:
-        row = self.connection.execute(api_tokens.select().where(api_tokens.c.secret_hash == secret_hash)).first()
+        row = self.connection.execute(_BY_HASH, {"secret_hash": secret_hash}).first()
         return _token(row) if row else None
 
     def for_user(self, user_id: str) -> list[ApiToken]:

@@ -72,6 +72,12 @@ invoice_sections = sa.Table(
 )
 
 
+# Built once: the lookups by id every request makes (a statement built per call costs as much as its round trip).
+_USER = users.select().where(users.c.id == sa.bindparam("id"))
+_ACCOUNT = billing_accounts.select().where(billing_accounts.c.id == sa.bindparam("id"))
+_PROFILE = billing_profiles.select().where(billing_profiles.c.id == sa.bindparam("id"))
+
+
 def _user(row: Any) -> User:
     return User(
         id=row.id,
@@ -131,7 +137,7 @@ class UserStore:
         self.connection.execute(users.update().where(users.c.id == user.id).values(**asdict(user)))
 
     def find(self, user_id: str) -> User | None:
-        row = self.connection.execute(users.select().where(users.c.id == user_id)).first()
+        row = self.connection.execute(_USER, {"id": user_id}).first()
         return _user(row) if row else None
 
     def get(self, user_id: str) -> User:
@@ -163,8 +169,7 @@ class BillingAccountStore:
         self.connection.execute(billing_accounts.insert().values(**values))
 
     def find(self, account_id: str) -> BillingAccount | None:
-        query = billing_accounts.select().where(billing_accounts.c.id == account_id)
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(_ACCOUNT, {"id": account_id}).first()
         return _account(row) if row else None
 
     def get(self, account_id: str) -> BillingAccount:
@@ -197,7 +202,7 @@ class BillingProfileStore:
         self.connection.execute(query.values(**asdict(profile)))
 
     def find(self, profile_id: str) -> BillingProfile | None:
-        row = self.connection.execute(billing_profiles.select().where(billing_profiles.c.id == profile_id)).first()
+        row = self.connection.execute(_PROFILE, {"id": profile_id}).first()
         return _profile(row) if row else None
 
     def get(self, profile_id: str) -> BillingProfile:

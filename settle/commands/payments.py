@@ -92,10 +92,16 @@ def processor_serve(
     import uvicorn
 
     from settle.processor.app import create_processor_app
+    from settle.processor.faults import Faults
     from settle.processor.simulated import SimulatedProcessor
 
-    processor = SimulatedProcessor(settings().processor_ledger_url, clock, challenge_base_url=f"http://{host}:{port}")
-    out.print(f"Simulated processor on http://{host}:{port} (ledger: {safe_url(settings().processor_ledger_url)})")
+    configured = settings()
+    faults = Faults.from_spec(configured.processor_faults) if configured.processor_faults else None
+    base_url = f"http://{host}:{port}"
+    processor = SimulatedProcessor(configured.processor_ledger_url, clock, challenge_base_url=base_url, faults=faults)
+    out.print(f"Simulated processor on {base_url} (ledger: {safe_url(configured.processor_ledger_url)})")
+    if faults is not None:
+        out.print(f"Injecting faults: {configured.processor_faults}")
     uvicorn.run(create_processor_app(processor), host=host, port=port, log_level="info")
 
 

@@ -71,12 +71,15 @@ def read_records(stream: IO[str], kind: str) -> Iterator[RawInvoice]:
     return _read_jsonl(stream) if kind == "jsonl" else _read_csv(stream)
 
 
+_JSON = json.JSONDecoder(parse_float=Decimal)  # one decoder for every line (json.loads with options makes one each)
+
+
 def _read_jsonl(stream: IO[str]) -> Iterator[RawInvoice]:
     for number, text in enumerate(stream, start=1):
         if not text.strip():
             continue
         try:
-            record = json.loads(text, parse_float=Decimal)
+            record = _JSON.decode(text)
         except json.JSONDecodeError as error:
             yield RawInvoice(number, {}, problem=f"not valid JSON ({error.msg}, column {error.colno})")
             continue
@@ -92,6 +95,11 @@ def _read_jsonl(stream: IO[str]) -> Iterator[RawInvoice]:
 
 def _read_csv(stream: IO[str]) -> Iterator[RawInvoice]:
     reader = csv.DictReader(stream)
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        yield RawInvoice(1, {}, problem=f"the CSV header cannot be read: {error}")
+        return
     missing = [
         name
         for name in (
@@ -104,18 +112,23 @@ def _read_csv(stream: IO[str]) -> Iterator[RawInvoice]:
             "description",
             "amount",
         )
-        if name not in (reader.fieldnames or [])
+        if name not in fieldnames
     ]
     if missing:
         yield RawInvoice(1, {}, problem=f"the CSV header lacks {', '.join(missing)}")
         return
     # Refused as in JSON Lines: a misspelt optional column (e.g. `tax_rte`) would otherwise be dropped unseen.
-    unknown = [name for name in reader.fieldnames or [] if name not in CSV_HEADER]
+    unknown = [name for name in fieldnames if name not in CSV_HEADER]
     if unknown:
         yield RawInvoice(1, {}, problem=f"the CSV header has unknown column(s) {', '.join(unknown)}")
         return
     current: RawInvoice | None = None
-    for row in reader:
+    for row in _rows(reader):
+        if isinstance(row, RawInvoice):  # the rest of the file cannot be read: this says why
+            if current is not None:
+                yield current
+            current = row
+            break
         line_number = reader.line_num
         invoice_fields = {name: row[name] for name in INVOICE_FIELDS if row.get(name) not in (None, "")}
         line = {name: row[name] for name in LINE_FIELDS if row.get(name) not in (None, "")}
@@ -129,6 +142,15 @@ def _read_csv(stream: IO[str]) -> Iterator[RawInvoice]:
         current = RawInvoice(line_number, invoice_fields, [line])
     if current is not None:
         yield current
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str, str] | RawInvoice]:
+    """The rows, then, if the file goes wrong (a field over csv's size limit, a broken quote), a
+    record saying where: the rows before it are read as usual."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        yield RawInvoice(reader.line_num, {}, problem=f"the CSV cannot be read at line {reader.line_num}: {error}")
 
 
 def build_invoice(raw: RawInvoice, profile: ProfileFacts, created_at: datetime) -> Invoice:

@@ -16,6 +16,7 @@ from settle.notify.service import enqueue_invoices_issued
 from settle.uow import UnitOfWork
 
 IMPORT_BATCH = 1000
+ANALYZE_AFTER = 10_000  # invoices imported at once: enough to change how PostgreSQL should plan their lists
 
 
 @dataclass
@@ -62,6 +63,8 @@ def import_invoices(
     if report.errors and not skip_invalid:
         raise ImportRejected(report)
     record(uow, clock, None, "invoices.imported", "invoices", details={"count": str(report.imported)})
+    if report.imported >= ANALYZE_AFTER:
+        uow.invoices.refresh_statistics()
     return report
 
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
-from settle.db import UTCDateTime, is_postgres, metadata
+from settle.db import UTCDateTime, among, is_postgres, metadata
 from settle.invoices.model import Invoice, InvoiceLine, InvoiceNotFound, InvoiceQuery, InvoiceStatus, OpenBalance
 from settle.money import Money
 
@@ -81,6 +82,52 @@ def _invoice_values(invoice: Invoice) -> dict[str, Any]:
     }
 
 
+_INVOICE_COLUMNS = (
+    "id",
+    "billing_account_id",
+    "billing_profile_id",
+    "invoice_date",
+    "due_date",
+    "period_start",
+    "period_end",
+    "currency",
+    "subtotal_minor",
+    "credits_minor",
+    "tax_minor",
+    "tax_rate",
+    "total_minor",
+    "amount_due_minor",
+    "voided_at",
+    "created_at",
+)
+_COPY_INVOICES = f"COPY invoices ({', '.join(_INVOICE_COLUMNS)}) FROM STDIN"
+_COPY_LINES = (
+    "COPY invoice_lines (invoice_id, position, invoice_section_id, description, quantity, amount_minor) FROM STDIN"
+)
+
+
+def _invoice_row(invoice: Invoice) -> tuple[Any, ...]:
+    """_invoice_values's values in _INVOICE_COLUMNS's order (timestamps are timezone-aware UTC already)."""
+    return (
+        invoice.id,
+        invoice.billing_account_id,
+        invoice.billing_profile_id,
+        invoice.invoice_date,
+        invoice.due_date,
+        invoice.period_start,
+        invoice.period_end,
+        invoice.currency,
+        invoice.subtotal.minor,
+        invoice.credits.minor,
+        invoice.tax.minor,
+        str(invoice.tax_rate),
+        invoice.total.minor,
+        invoice.amount_due.minor,
+        invoice.voided_at,
+        invoice.created_at,
+    )
+
+
 def _line_values(invoice: Invoice) -> list[dict[str, Any]]:
     return [
         {
@@ -147,6 +194,21 @@ def status_condition(status: InvoiceStatus, today: date) -> sa.ColumnElement[boo
     return conditions[status]
 
 
+_WITH_LINES = (
+    sa.select(
+        invoices,
+        invoice_lines.c.invoice_section_id.label("line_section"),
+        invoice_lines.c.description.label("line_description"),
+        invoice_lines.c.quantity.label("line_quantity"),
+        invoice_lines.c.amount_minor.label("line_amount"),
+    )
+    .select_from(invoices.outerjoin(invoice_lines, invoice_lines.c.invoice_id == invoices.c.id))
+    .where(invoices.c.id == sa.bindparam("number"))
+    .order_by(invoice_lines.c.position)
+)
+_LOCK_WITH_LINES = _WITH_LINES.with_for_update(of=invoices)
+
+
 class InvoiceStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
@@ -156,10 +218,35 @@ class InvoiceStore:
         batch = list(new)
         if not batch:
             return 0
+        if is_postgres(self.connection):
+            self._copy(batch)
+            return len(batch)
         self.connection.execute(invoices.insert(), [_invoice_values(invoice) for invoice in batch])
         lines = [values for invoice in batch for values in _line_values(invoice)]
         self.connection.execute(invoice_lines.insert(), lines)
         return len(batch)
+
+    def _copy(self, batch: list[Invoice]) -> None:
+        """PostgreSQL: COPY the invoices and their lines in, in this transaction (several times faster
+        than INSERTs of many rows: no statement to parse and plan, rows streamed as they are made)."""
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(_COPY_INVOICES) as copy:
+            for invoice in batch:
+                copy.write_row(_invoice_row(invoice))
+        with cursor.copy(_COPY_LINES) as copy:
+            for invoice in batch:
+                for position, line in enumerate(invoice.lines):
+                    copy.write_row(
+                        (
+                            invoice.id,
+                            position,
+                            line.invoice_section_id,
+                            line.description,
+                            str(line.quantity),
+                            line.amount.minor,
+                        )
+                    )
+        cursor.close()
 
     def add(self, invoice: Invoice) -> None:
         self.add_many([invoice])
@@ -170,11 +257,20 @@ class InvoiceStore:
         self.connection.execute(query.values(amount_due_minor=invoice.amount_due.minor, voided_at=invoice.voided_at))
 
     def find(self, number: str, *, for_update: bool = False) -> Invoice | None:
-        query = invoices.select().where(invoices.c.id == number)
-        if for_update and is_postgres(self.connection):
-            query = query.with_for_update()
-        row = self.connection.execute(query).first()
-        return _invoice(row, self._lines_of(number, row.currency)) if row else None
+        """The invoice with its lines, in one round trip (a row per line)."""
+        query = _LOCK_WITH_LINES if for_update and is_postgres(self.connection) else _WITH_LINES
+        rows = self.connection.execute(query, {"number": number}).all()
+        if not rows:
+            return None
+        currency = rows[0].currency
+        lines = [
+            InvoiceLine(
+                row.line_section, row.line_description, Money(row.line_amount, currency), Decimal(row.line_quantity)
+            )
+            for row in rows
+            if row.line_section is not None
+        ]
+        return _invoice(rows[0], lines)
 
     def get(self, number: str, *, for_update: bool = False) -> Invoice:
         """The invoice; with for_update, locked until the transaction ends (PostgreSQL row lock;
@@ -195,6 +291,9 @@ class InvoiceStore:
     def existing_numbers(self, numbers: Iterable[str]) -> set[str]:
         wanted = list(numbers)
         found: set[str] = set()
+        if is_postgres(self.connection):  # one array parameter: no statement with 1,000 placeholders to parse
+            any_of = invoices.c.id == sa.any_(sa.bindparam("numbers", wanted, type_=postgresql.ARRAY(sa.String)))
+            return set(self.connection.scalars(sa.select(invoices.c.id).where(any_of)))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             found.update(self.connection.scalars(sa.select(invoices.c.id).where(invoices.c.id.in_(chunk))))
@@ -222,7 +321,7 @@ class InvoiceStore:
             select = select.where(key > after if query.oldest_first else key < after)
         order = (c.invoice_date, c.id) if query.oldest_first else (c.invoice_date.desc(), c.id.desc())
         rows = self.connection.execute(select.order_by(*order).limit(query.limit)).all()
-        lines = self._lines([row.id for row in rows])
+        lines = self._lines({row.id: row.currency for row in rows})
         return [_invoice(row, lines[row.id]) for row in rows]
 
     def numbers_starting_with(self, billing_profile_ids: Iterable[str], prefix: str, limit: int) -> list[str]:
@@ -269,21 +368,22 @@ class InvoiceStore:
             select = select.where(invoices.c.billing_profile_id.in_(sorted(billing_profile_ids)))
         return int(self.connection.scalar(select) or 0)
 
-    def _lines_of(self, number: str, currency: str) -> list[InvoiceLine]:
-        """One invoice's lines (no join: its currency is known)."""
-        query = invoice_lines.select().where(invoice_lines.c.invoice_id == number).order_by(invoice_lines.c.position)
-        return [_line(row, currency) for row in self.connection.execute(query)]
-
-    def _lines(self, numbers: list[str]) -> dict[str, list[InvoiceLine]]:
+    def _lines(self, currencies: dict[str, str]) -> dict[str, list[InvoiceLine]]:
+        """The lines of these invoices (number → its currency), in order."""
         found: dict[str, list[InvoiceLine]] = defaultdict(list)
-        if not numbers:
+        if not currencies:
             return found
         query = (
-            sa.select(invoice_lines, invoices.c.currency)
-            .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
-            .where(invoice_lines.c.invoice_id.in_(numbers))
+            invoice_lines.select()
+            .where(among(self.connection, invoice_lines.c.invoice_id, currencies))
             .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
         )
         for row in self.connection.execute(query):
-            found[row.invoice_id].append(_line(row, row.currency))
+            found[row.invoice_id].append(_line(row, currencies[row.invoice_id]))
         return found
+
+    def refresh_statistics(self) -> None:
+        """After a bulk load: PostgreSQL's planner statistics of the invoices, now rather than whenever
+        autovacuum gets to them (until then it may plan a page of 50 as a scan of every row)."""
+        if is_postgres(self.connection):
+            self.connection.exec_driver_sql("ANALYZE invoices, invoice_lines")

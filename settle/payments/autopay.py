@@ -118,10 +118,10 @@ def set_autopay(
     return updated
 
 
-def find_default_card(uow: UnitOfWork, profile: BillingProfile) -> PaymentMethod | None:
-    """The profile's default payment method, if it is a card."""
+def find_default_card(uow: UnitOfWork, profile: BillingProfile, *, lock: bool = False) -> PaymentMethod | None:
+    """The profile's default payment method, if it is a card (`lock`: to pay with it, see find_linked)."""
     method_id = profile.default_payment_method_id
-    method = uow.payment_methods.find_linked(method_id, profile.id) if method_id else None
+    method = uow.payment_methods.find_linked(method_id, profile.id, lock=lock) if method_id else None
     return method if method is not None and method.family is PaymentMethodFamily.CREDIT_CARD else None
 
 
@@ -241,7 +241,7 @@ def _start_attempt(
         return None
     if uow.payments.in_flight_invoices([invoice.id]) or not uow.accounts.get(invoice.billing_account_id).pays_in_portal:
         return None
-    method = find_default_card(uow, profile)
+    method = find_default_card(uow, profile, lock=True)
     if method is None:
         return None
     policy.check(method, invoice.amount_due)

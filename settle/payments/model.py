@@ -81,6 +81,11 @@ class PaymentMethodIsDefault(Conflict):
     message = N_("This payment method is the default of billing profile '{profile}'. Choose another default first.")
 
 
+class PaymentMethodInUse(Conflict):
+    code = "PaymentMethodInUse"
+    message = N_("A payment with this payment method is in progress. Try again when it has finished.")
+
+
 @dataclass(frozen=True)
 class PaymentMethod:
     id: str

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from settle import ids
+from settle import ids, metrics
 from settle.access.model import Permission, Scope, require
 from settle.access.service import record
 from settle.clock import Clock, today
@@ -51,11 +51,13 @@ def pay_invoice(
     request: PayRequest,
     policy: CardPolicy = DEFAULT_POLICY,
     tz: str = "UTC",
+    within: Scope | None = None,
 ) -> PaymentOutcome:
-    """Charge the amount due of an invoice to a saved card, at most once per invoice and key."""
+    """Charge the amount due of an invoice to a saved card, at most once per invoice and key. `within`: the
+    billing account or profile the caller named (the API's URL); an invoice outside it is not found."""
     try:
         with UnitOfWork(engine) as uow:
-            started = _start(uow, clock, actor_id, request, policy, tz)
+            started = _start(uow, clock, actor_id, request, policy, tz, within)
     except IntegrityError:
         # Lost a race the invoice lock did not cover (same key, or a second payment in flight).
         with UnitOfWork(engine, write=False) as uow:
@@ -78,7 +80,8 @@ def charge_started(
     """Steps 3 and 4 for a payment recorded pending (by Pay now or the autopay run): charge the card
     with the payment's id as the processor's idempotency key, then record the outcome."""
     try:
-        charge: Charge | None = processor.charge(token, payment.amount, payment.id, f"Invoice {payment.invoice_id}")
+        with metrics.processor_call("charge"):
+            charge: Charge | None = processor.charge(token, payment.amount, payment.id, f"Invoice {payment.invoice_id}")
     except ProcessorUnavailable:
         charge = _find_quietly(processor, payment.id)
     if charge is None:
@@ -87,11 +90,19 @@ def charge_started(
 
 
 def _start(
-    uow: UnitOfWork, clock: Clock, actor_id: str, request: PayRequest, policy: CardPolicy, tz: str
+    uow: UnitOfWork,
+    clock: Clock,
+    actor_id: str,
+    request: PayRequest,
+    policy: CardPolicy,
+    tz: str,
+    within: Scope | None = None,
 ) -> PaymentOutcome | tuple[Payment, str]:
     """Transaction A: every check under the invoice's lock, then a pending payment."""
     invoice = uow.invoices.find(request.invoice_number, for_update=True)
-    if invoice is None:
+    if invoice is None or (
+        within is not None and not within.contains(Scope(invoice.billing_account_id, invoice.billing_profile_id))
+    ):
         raise InvoiceNotFound(id=request.invoice_number)
     earlier = uow.payments.find_by_key(actor_id, request.idempotency_key)
     if earlier is not None:
@@ -115,7 +126,7 @@ def _start(
         raise PaymentInProgress(number=invoice.id)
     if request.amount_seen != invoice.amount_due:
         raise AmountChanged(number=invoice.id, due=str(invoice.amount_due), seen=str(request.amount_seen))
-    method = uow.payment_methods.find_linked(request.payment_method_id, invoice.billing_profile_id)
+    method = uow.payment_methods.find_linked(request.payment_method_id, invoice.billing_profile_id, lock=True)
     if method is None:
         raise PaymentMethodNotFound(id=request.payment_method_id)
     method.check_can_pay(today(clock, tz))
@@ -175,6 +186,7 @@ def finish(
             done = payment.failed(now, _decline_code(charge.decline_code))
             action = "payment.failed"
         uow.payments.update(done)
+        metrics.count_payment(done.status.value)
         enqueue_payment_outcome(uow, clock, done)  # the receipt or the decline, with the outcome itself
         details = {"payment": payment.id, "amount": str(payment.amount)}
         if done.decline_code is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle.db import UTCDateTime, metadata
+from settle.db import UTCDateTime, among, metadata
 from settle.money import Money
 from settle.payments.model import PaymentMethodFamily
 from settle.payments.refund_model import Refund, RefundNotFound, RefundStatus
@@ -98,7 +98,8 @@ class RefundStore:
         ids = sorted(set(invoice_ids))
         if not ids:
             return []
-        query = refunds.select().where(refunds.c.invoice_id.in_(ids)).order_by(refunds.c.created_at, refunds.c.id)
+        query = refunds.select().where(among(self.connection, refunds.c.invoice_id, ids))
+        query = query.order_by(refunds.c.created_at, refunds.c.id)
         return [_refund(row) for row in self.connection.execute(query)]
 
     def history(

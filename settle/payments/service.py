@@ -19,6 +19,7 @@ from settle.payments.model import (
     PaymentInProgress,
     PaymentMethod,
     PaymentMethodFamily,
+    PaymentMethodInUse,
     PaymentMethodIsDefault,
     PaymentMethodNotFound,
     PaymentStatus,
@@ -227,9 +228,11 @@ def remove_payment_method(
     client_address: str | None = None,
 ) -> None:
     """Take a payment method off a billing profile. The default of a profile with unpaid invoices
-    must be replaced first; a method linked to no profile any more is removed for good."""
+    must be replaced first; a method linked to no profile any more is removed for good; one that is
+    paying an invoice right now stays until that payment has its outcome."""
     profile = _profile_to_manage(uow, actor_id, profile_id)
     method = _linked_method(uow, profile, method_id)
+    _refuse_while_paying(uow, method.id)
     if profile.default_payment_method_id == method.id:
         if uow.invoices.has_unpaid(profile.id):
             raise PaymentMethodIsDefault(profile=profile.display_name)
@@ -266,10 +269,19 @@ def remove_own_payment_method(
         except BillingProfileNotFound:  # their own card, on a profile they may no longer see
             raise Forbidden(permission=Permission.MANAGE_PAYMENT_METHODS.value) from None
     if not linked:
+        _refuse_while_paying(uow, method.id)
         uow.payment_methods.update(replace(method, removed_at=clock.now()))
         record(
             uow, clock, actor_id, "payment_method.removed", f"paymentMethods/{method.id}", client_address=client_address
         )
+
+
+def _refuse_while_paying(uow: UnitOfWork, method_id: str) -> None:
+    """A card is not removed between a payment's transaction A and its charge: the removal waits for
+    the lock that transaction A holds on the method (DESIGN §4), then sees the payment in flight."""
+    uow.payment_methods.lock(method_id)
+    if uow.payments.in_flight_with_method(method_id):
+        raise PaymentMethodInUse()
 
 
 def _profile_to_manage(uow: UnitOfWork, actor_id: str, profile_id: str) -> BillingProfile:

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle.db import UTCDateTime, metadata
+from settle.db import UTCDateTime, among, metadata
 from settle.money import Money
 from settle.payments.model import (
     IN_FLIGHT,
@@ -98,6 +98,25 @@ _RECORD_OUTCOME = (
 )
 
 
+# Built once: the lookups each payment makes (building a statement per call costs as much as its round trip).
+_PAYMENT = payments.select().where(payments.c.id == sa.bindparam("id"))
+_BY_KEY = payments.select().where(
+    payments.c.payer_id == sa.bindparam("payer_id"), payments.c.idempotency_key == sa.bindparam("key")
+)
+_SUCCEEDED = sa.select(sa.func.count()).where(
+    payments.c.invoice_id == sa.bindparam("invoice_id"), payments.c.status == PaymentStatus.SUCCEEDED.value
+)
+_LINKED = (
+    payment_methods.select()
+    .join(payment_method_links, payment_method_links.c.payment_method_id == payment_methods.c.id)
+    .where(
+        payment_methods.c.id == sa.bindparam("method_id"),
+        payment_method_links.c.billing_profile_id == sa.bindparam("profile_id"),
+        payment_methods.c.removed_at.is_(None),
+    )
+)
+
+
 def _method(row: Any) -> PaymentMethod:
     return PaymentMethod(
         id=row.id,
@@ -169,19 +188,19 @@ class PaymentMethodStore:
             )
         )
 
-    def find_linked(self, method_id: str, profile_id: str) -> PaymentMethod | None:
-        """The method, if it is linked to the profile (and not removed): one query for both."""
-        links = payment_method_links.c
-        query = (
-            payment_methods.select()
-            .join(payment_method_links, links.payment_method_id == payment_methods.c.id)
-            .where(
-                payment_methods.c.id == method_id,
-                links.billing_profile_id == profile_id,
-                payment_methods.c.removed_at.is_(None),
-            )
-        )
-        row = self.connection.execute(query).first()
+    def lock(self, method_id: str, *, shared: bool = False) -> None:
+        """PostgreSQL: lock the method's row until the transaction ends (shared: paying with it; not:
+        removing it), so a payment and a removal of the same card happen one after the other. SQLite
+        has one writer at a time anyway."""
+        query = sa.select(payment_methods.c.id).where(payment_methods.c.id == method_id)
+        self.connection.execute(query.with_for_update(read=shared))
+
+    def find_linked(self, method_id: str, profile_id: str, *, lock: bool = False) -> PaymentMethod | None:
+        """The method, if it is linked to the profile (and not removed): one query for both. `lock`: a
+        shared lock taken first, so that a removal in progress is waited for and then seen."""
+        if lock:
+            self.lock(method_id, shared=True)
+        row = self.connection.execute(_LINKED, {"method_id": method_id, "profile_id": profile_id}).first()
         return _method(row) if row else None
 
     def find(self, method_id: str) -> PaymentMethod | None:
@@ -235,14 +254,13 @@ class PaymentStore:
         )
 
     def get(self, payment_id: str) -> Payment:
-        row = self.connection.execute(payments.select().where(payments.c.id == payment_id)).first()
+        row = self.connection.execute(_PAYMENT, {"id": payment_id}).first()
         if row is None:
             raise PaymentNotFound(id=payment_id)
         return _payment(row)
 
     def find_by_key(self, payer_id: str, idempotency_key: str) -> Payment | None:
-        query = payments.select().where(payments.c.payer_id == payer_id, payments.c.idempotency_key == idempotency_key)
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(_BY_KEY, {"payer_id": payer_id, "key": idempotency_key}).first()
         return _payment(row) if row else None
 
     def list_for_invoice(self, invoice_id: str) -> list[Payment]:
@@ -259,7 +277,7 @@ class PaymentStore:
         query = (
             sa.select(payments, payment_methods.c.brand.label("card_brand"))
             .outerjoin(payment_methods, payment_methods.c.id == payments.c.payment_method_id)
-            .where(payments.c.invoice_id.in_(ids))
+            .where(among(self.connection, payments.c.invoice_id, ids))
             .order_by(payments.c.created_at, payments.c.id)
         )
         return [(_payment(row), row.card_brand) for row in self.connection.execute(query)]
@@ -287,10 +305,7 @@ class PaymentStore:
         return [(_payment(row), row.card_brand, row.card_last4) for row in self.connection.execute(query)]
 
     def count_succeeded(self, invoice_id: str) -> int:
-        query = sa.select(sa.func.count()).where(
-            payments.c.invoice_id == invoice_id, payments.c.status == PaymentStatus.SUCCEEDED.value
-        )
-        return int(self.connection.scalar(query) or 0)
+        return int(self.connection.scalar(_SUCCEEDED, {"invoice_id": invoice_id}) or 0)
 
     def in_flight_before(self, moment: datetime) -> list[Payment]:
         """Payments still in flight that started before `moment` (for reconciliation)."""
@@ -299,12 +314,20 @@ class PaymentStore:
         )
         return [_payment(row) for row in self.connection.execute(query.order_by(payments.c.created_at))]
 
+    def in_flight_with_method(self, method_id: str) -> bool:
+        """Whether a payment with this payment method is in flight."""
+        query = sa.select(payments.c.id).where(
+            payments.c.payment_method_id == method_id, payments.c.status.in_([status.value for status in IN_FLIGHT])
+        )
+        return self.connection.scalar(query.limit(1)) is not None
+
     def in_flight_invoices(self, invoice_ids: Iterable[str]) -> set[str]:
         """Which of these invoices have a payment in flight (they show Processing)."""
         ids = list(invoice_ids)
         if not ids:
             return set()
         query = sa.select(payments.c.invoice_id).where(
-            payments.c.invoice_id.in_(ids), payments.c.status.in_([status.value for status in IN_FLIGHT])
+            among(self.connection, payments.c.invoice_id, ids),
+            payments.c.status.in_([status.value for status in IN_FLIGHT]),
         )
         return set(self.connection.scalars(query))

@@ -7,10 +7,11 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Fault(StrEnum):
-    TIMEOUT_BEFORE = "timeout_before"  # the request never arrived: nothing charged, caller sees a time-out
+    TIMEOUT_BEFORE = "timeout_before"  # the request never got through: nothing charged, caller sees a time-out
     ERROR_5XX = "error_5xx"  # the processor failed before charging: nothing charged, caller sees a 5xx
     LOST_RESPONSE = "lost_response"  # the charge is made, then the answer is lost on the way back
     SLOW = "slow"  # the answer comes, after `slow_seconds`
@@ -26,6 +27,7 @@ class Faults:
     lost_response: float = 0.0
     slow: float = 0.0
     slow_seconds: float = 0.5
+    timeout_seconds: float = 0.0  # how long a TIMEOUT_BEFORE hangs first (over HTTP: past the caller's time-out)
     script: list[Fault | None] = field(default_factory=list)
     seed: int = 0
     _queue: deque[Fault | None] = field(init=False, repr=False)
@@ -37,6 +39,19 @@ class Faults:
             raise ValueError("fault probabilities must be between 0 and 1 and add up to at most 1")
         self._queue = deque(self.script)
         self._random = random.Random(self.seed)  # noqa: S311 - reproducible test faults, not security
+
+    @classmethod
+    def from_spec(cls, spec: str) -> Faults:
+        """`timeout_before=0.05,error_5xx=0.05,slow=0.05,slow_seconds=1.5,seed=7` (SETTLE_PROCESSOR_FAULTS)."""
+        numbers = {"seed": int, "slow_seconds": float, "timeout_seconds": float, **{f.value: float for f in Fault}}
+        values: dict[str, Any] = {}
+        for part in filter(None, (item.strip() for item in spec.split(","))):
+            name, _, value = part.partition("=")
+            kind = numbers.get(name.strip())
+            if kind is None:
+                raise ValueError(f"unknown fault setting '{name.strip()}': use {', '.join(numbers)}")
+            values[name.strip()] = kind(value)
+        return cls(**values)
 
     @classmethod
     def scripted(cls, *faults: Fault | None, slow_seconds: float = 0.5) -> Faults:

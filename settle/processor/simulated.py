@@ -6,6 +6,7 @@ behaviours, and can be told to fail (`Faults`) so tests can show Settle pays exa
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ from settle.processor.errors import (
 )
 from settle.processor.faults import Fault, Faults
 from settle.processor.interface import CardToken, Charge, ChargeStatus, ProcessorUnavailable, Refund
+
+log = logging.getLogger("settle.processor")
 
 
 def _new_id(prefix: str) -> str:
@@ -62,7 +65,10 @@ class SimulatedProcessor:
         self._challenge_base_url = challenge_base_url.rstrip("/")
         self.faults = faults
         self.challenge_timeout = challenge_timeout
-        store.metadata.create_all(self._engine)
+        with self._engine.begin() as connection:
+            if db.is_postgres(connection):  # several workers start at once: one creates the tables
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('settle.processor.tables'))")
+            store.metadata.create_all(connection)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -115,8 +121,9 @@ class SimulatedProcessor:
                     card = store.token_row(connection, token)
                     if card is None:
                         raise UnknownToken(token=token)
-                    store.insert_charge(connection, **self._new_charge(card, amount, idempotency_key, description))
-                    existing = store.charge_by_key(connection, idempotency_key)
+                    existing = store.insert_charge(
+                        connection, **self._new_charge(card, amount, idempotency_key, description)
+                    )
         except IntegrityError:
             # A concurrent call with the same key committed first: its charge is the charge.
             with self._read() as connection:
@@ -255,9 +262,14 @@ class SimulatedProcessor:
 
     def _suffer_before(self) -> Fault | None:
         fault = self.faults.next() if self.faults else None
+        if fault is None:
+            return None
+        assert self.faults is not None
+        log.warning("fault injected: %s", fault.value)  # the fault tests count these
         if fault is Fault.SLOW:
-            assert self.faults is not None
             time.sleep(self.faults.slow_seconds)
+        if fault is Fault.TIMEOUT_BEFORE:
+            time.sleep(self.faults.timeout_seconds)
         if fault in (Fault.TIMEOUT_BEFORE, Fault.ERROR_5XX):
             raise ProcessorUnavailable()
         return fault

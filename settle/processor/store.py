@@ -70,16 +70,20 @@ refunds = sa.Table(
 )
 
 
+_TOKEN = sa.select(tokens).where(tokens.c.token == sa.bindparam("token"))
+_CHARGE_BY_KEY = sa.select(charges).where(charges.c.idempotency_key == sa.bindparam("key"))
+
+
 def insert_token(connection: sa.Connection, **values: Any) -> None:
     connection.execute(tokens.insert().values(**values))
 
 
 def token_row(connection: sa.Connection, token: str) -> sa.Row[Any] | None:
-    return connection.execute(sa.select(tokens).where(tokens.c.token == token)).first()
+    return connection.execute(_TOKEN, {"token": token}).first()
 
 
 def charge_by_key(connection: sa.Connection, idempotency_key: str) -> sa.Row[Any] | None:
-    return connection.execute(sa.select(charges).where(charges.c.idempotency_key == idempotency_key)).first()
+    return connection.execute(_CHARGE_BY_KEY, {"key": idempotency_key}).first()
 
 
 def charge_by_reference(connection: sa.Connection, reference: str, *, lock: bool = False) -> sa.Row[Any] | None:
@@ -87,8 +91,9 @@ def charge_by_reference(connection: sa.Connection, reference: str, *, lock: bool
     return connection.execute(query.with_for_update() if lock else query).first()
 
 
-def insert_charge(connection: sa.Connection, **values: Any) -> None:
-    connection.execute(charges.insert().values(**values))
+def insert_charge(connection: sa.Connection, **values: Any) -> sa.Row[Any]:
+    """Insert a charge and give back its row (RETURNING: no second round trip to read it)."""
+    return connection.execute(charges.insert().values(**values).returning(*charges.c)).one()
 
 
 def finish_challenge(

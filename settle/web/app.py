@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,13 +11,12 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from settle import db
+from settle import db, metrics
 from settle.clock import Clock, SystemClock
 from settle.config import Settings
+from settle.jobs import SingleRunner
 from settle.notify.sender import run_mail
 from settle.notify.webhooks.sender import run_webhooks
 from settle.payments.background import run_payment_jobs
@@ -26,6 +26,7 @@ from settle.processor.configured import build_processor
 from settle.processor.interface import Processor
 from settle.processor.simulated import SimulatedProcessor
 from settle.web.api import create_api_router, install_api_error_handlers
+from settle.web.operations import RequestContext, install_operations
 from settle.web.portal import install_portal
 from settle.web.security import SecurityHeaders, origin_of
 
@@ -51,43 +52,46 @@ def create_app(
     if isinstance(processor, SimulatedProcessor):
         app.mount("/processor", create_processor_app(processor))
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        """Liveness and database reachability, for load balancers."""
-        try:
-            with engine.connect().execution_options(settle_write=False) as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception:
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
-
+    install_operations(app, engine)  # /healthz, /readyz, /metrics
     install_portal(app)
     app.include_router(create_api_router())
     install_api_error_handlers(app)  # after the portal's: it leaves pages outside /providers to them
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and grids shrink 5–10 times
     app.add_middleware(SecurityHeaders, processor_origin=origin_of(settings.processor_url))
+    app.add_middleware(RequestContext)  # outermost: the request id, the request log and its metrics
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Reconcile in the background while the server runs (each worker does; finishing a payment
-    is idempotent and takes the invoice's lock, so they never step on each other)."""
+    """Reconcile in the background while the server runs: one runner at a time across every worker and
+    machine (a lease row, settle/jobs.py). At shutdown the round under way ends first; uvicorn has
+    already let the requests in flight (payments among them) finish."""
     stop = threading.Event()
     every = app.state.settings.reconcile_every_seconds
-    worker = threading.Thread(target=_reconcile_loop, args=(app, stop, every), daemon=True, name="reconcile")
+    runner = SingleRunner(app.state.engine, app.state.clock, "server.background", timedelta(seconds=max(3 * every, 60)))
+    worker = threading.Thread(target=_reconcile_loop, args=(app, stop, every, runner), daemon=True, name="reconcile")
     if every > 0:
         worker.start()
     yield
     stop.set()
+    if worker.is_alive():
+        worker.join(timeout=60)
+    try:
+        runner.release()
+    except Exception:  # the database is gone: the lease runs out by itself
+        log.warning("could not give back the background lease", exc_info=True)
+    metrics.process_exited(os.getpid())
 
 
-def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int) -> None:
+def _reconcile_loop(app: FastAPI, stop: threading.Event, every: int, runner: SingleRunner) -> None:
     """Each round: finish payments left in flight, the payment jobs (pending refunds, the day's autopay
     run once a day), then the mail (past-due notices, sending)."""
     after = timedelta(seconds=app.state.settings.reconcile_after_seconds)
     while not stop.wait(every):
         try:
+            if not runner.take_turn():
+                continue
             report = reconcile(app.state.engine, app.state.processor, app.state.clock, older_than=after)
             if report.checked:
                 log.info(

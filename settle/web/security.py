@@ -79,4 +79,5 @@ def csrf_token(secret_key: str, bound_to: str) -> str:
 def csrf_valid(secret_key: str, bound_to: str | None, sent: str | None) -> bool:
     if not bound_to or not sent:
         return False
-    return hmac.compare_digest(csrf_token(secret_key, bound_to), sent)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, once a 500).
+    return hmac.compare_digest(csrf_token(secret_key, bound_to).encode(), sent.encode("utf-8", "replace"))

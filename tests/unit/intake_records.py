@@ -53,7 +53,7 @@ def read_jsonl(text: str) -> list[RawInvoice]:
 
 
 def read_csv(text: str) -> list[RawInvoice]:
-    return list(read_records(io.StringIO(text), "csv"))
+    return list(read_records(io.StringIO(text, newline=""), "csv"))  # as `settle invoices import` opens files
 
 
 def one(fields: dict[str, Any]) -> RawInvoice:

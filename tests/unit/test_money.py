@@ -222,3 +222,11 @@ def test_amounts_beyond_a_bigint_are_refused() -> None:
     with pytest.raises(InvalidAmount):
         Money(2**63, "EUR")
     assert Money(2**63 - 1, "EUR").to_decimal() == Decimal("92233720368547758.07")
+
+
+@pytest.mark.parametrize("text", ["1E+999999999", "1e-999999999", "1E+4400", "-1E+4400", "9" * 70])
+def test_an_amount_beyond_the_exponent_range_or_a_bigint_is_invalid_never_a_crash(text: str) -> None:
+    """Found by the property tests of tests/faults: these were decimal.Overflow, a quiet 0.00 and a
+    ValueError from Python's int-to-text limit (a 500 in the API's pay call)."""
+    with pytest.raises(InvalidAmount):
+        Money.from_decimal(text, "EUR")

@@ -19,12 +19,15 @@ from settle.config import Settings
 from settle.web.app import create_app
 
 
-def test_healthz_answers_ok_when_the_database_answers(engine: Engine, database_url: str, tmp_path: Path) -> None:
+def test_healthz_and_readyz_answer_ok_when_the_database_answers(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
     settings = Settings(database_url=database_url, processor_database_url=f"sqlite:///{tmp_path / 'processor.db'}")
     client = TestClient(create_app(settings, engine))
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert (client.get("/healthz").status_code, client.get("/healthz").json()) == (200, {"status": "ok"})
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "migrations": "current"}
 
 
 def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
@@ -76,6 +79,7 @@ def test_the_make_run_sequence_serves_healthz_with_the_demo_loaded(tmp_path: Pat
                     raise
                 time.sleep(0.2)
         assert response.status_code == 200 and response.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=10)

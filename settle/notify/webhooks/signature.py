@@ -41,4 +41,5 @@ def verify(secret: str, header: str, body: bytes, now: datetime, tolerance: time
     if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
         return False
     expected = digest(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, signature) for signature in signatures)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError instead of False).
+    return any(hmac.compare_digest(expected.encode(), signature.encode()) for signature in signatures)

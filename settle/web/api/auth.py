@@ -52,7 +52,13 @@ def api_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_version: Annotated[
-        str, Query(alias="api-version", max_length=20, description=f"Must be {SUPPORTED_API_VERSION}")
+        str,
+        Query(
+            alias="api-version",
+            max_length=20,
+            description=f"Must be {SUPPORTED_API_VERSION}",
+            json_schema_extra={"enum": [SUPPORTED_API_VERSION]},  # the document says what is answered
+        ),
     ],
 ) -> Caller:
     """The user the bearer token speaks for (401 without a valid one), on the one api-version spoken."""

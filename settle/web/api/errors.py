@@ -16,9 +16,12 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from settle.errors import N_, Invalid, NotFound, SettleError
+from settle.db import RETRY_AFTER_SECONDS, answer_for
+from settle.errors import N_, ErrorKind, Invalid, NotFound, SettleError
 from settle.i18n import choose_locale
 from settle.payments.model import IdempotencyKeyReused
 from settle.web.api import schemas
@@ -106,6 +109,8 @@ def api_status(error: SettleError) -> int:
 
 def error_response(request: Request, error: SettleError) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="settle"'} if isinstance(error, Unauthenticated) else None
+    if error.kind is ErrorKind.UNAVAILABLE:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return AzureJSON(envelope(error, request_locale(request)), status_code=api_status(error), headers=headers)
 
 
@@ -137,6 +142,11 @@ class AzureRoute(APIRoute):
                 return await handler(request)
             except SettleError as error:
                 return error_response(request, error)
+            except (DBAPIError, PoolTimeout) as error:  # the database is down, or refused a value
+                answer = answer_for(error)
+                if answer is None:
+                    raise
+                return error_response(request, answer)
             except RequestValidationError as error:
                 return error_response(request, from_validation(error))
             except StarletteHTTPException as error:  # FastAPI could not read the body at all

@@ -123,7 +123,8 @@ def continuation(query: InvoiceQuery, last: tuple[date, str], scope: str, secret
 def resume(token: str, scope: str, secret: str) -> InvoiceQuery:
     """The query a continuation token carries; InvalidParameter for one Settle did not give for `scope`."""
     payload, _, signature = token.partition(".")
-    if not hmac.compare_digest(signature, _signature(payload, scope, secret)):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, once a 500).
+    if not hmac.compare_digest(signature.encode(), _signature(payload, scope, secret).encode()):
         raise InvalidParameter(name="skipToken")
     try:
         state = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

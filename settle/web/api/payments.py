@@ -15,8 +15,6 @@ from pydantic import ValidationError
 from settle.access.model import Scope
 from settle.accounts.scopes import get_billing_profile_for
 from settle.i18n import gettext
-from settle.invoices.model import Invoice
-from settle.invoices.service import get_invoice_at
 from settle.money import Money
 from settle.payments.lists import list_account_payment_methods
 from settle.payments.model import (
@@ -127,11 +125,11 @@ async def pay(
     seen = Money.from_decimal(body.amount.value, body.amount.currency)
     method_id = body.payment_method_id.rstrip("/").rsplit("/", 1)[-1]
     payment_request = PayRequest(number, method_id, seen, key, caller.client_address)
-    invoice, outcome = await run_in_threadpool(_pay, caller, account, payment_request)
+    outcome = await run_in_threadpool(_pay, caller, account, payment_request)
     if isinstance(outcome, Declined):
-        return _declined(request, invoice, outcome.payment)
+        return _declined(request, outcome.payment)
     status = 202 if isinstance(outcome, RequiresAction | InProgress) else 200
-    return AzureJSON(_payment(invoice, outcome.payment), status_code=status)
+    return AzureJSON(_payment(account, outcome.payment), status_code=status)
 
 
 def _pay_body(raw: bytes) -> schemas.PayInvoice:
@@ -151,12 +149,11 @@ def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number")
 
 
-def _pay(caller: Caller, account: str, request: PayRequest) -> tuple[Invoice, PaymentOutcome]:
-    with caller.reading() as uow:
-        invoice = get_invoice_at(uow, caller.user.id, Scope(account), request.invoice_number)
+def _pay(caller: Caller, account: str, request: PayRequest) -> PaymentOutcome:
+    """One transaction checks that the invoice is in `account` and visible to the caller, with the rest."""
     settings = caller.settings
     policy = CardPolicy(limits=settings.card_limits, refuse_prepaid=settings.refuse_prepaid_cards)
-    outcome = pay_invoice(
+    return pay_invoice(
         caller.engine,
         caller.processor,
         caller.clock,
@@ -164,13 +161,13 @@ def _pay(caller: Caller, account: str, request: PayRequest) -> tuple[Invoice, Pa
         request=request,
         policy=policy,
         tz=settings.timezone,
+        within=Scope(account),
     )
-    return invoice, outcome
 
 
-def _payment(invoice: Invoice, payment: SettlePayment) -> schemas.Payment:
+def _payment(account: str, payment: SettlePayment) -> schemas.Payment:
     status = _STATUSES.get(payment.status, "Pending")
-    invoice_id = shape.invoice_id(invoice.billing_account_id, invoice.id)
+    invoice_id = shape.invoice_id(account, payment.invoice_id)
     return schemas.Payment(
         id=f"{invoice_id}/payments/{payment.id}",
         name=payment.id,
@@ -188,9 +185,9 @@ def _payment(invoice: Invoice, payment: SettlePayment) -> schemas.Payment:
     )
 
 
-def _declined(request: Request, invoice: Invoice, payment: SettlePayment) -> AzureJSON:
+def _declined(request: Request, payment: SettlePayment) -> AzureJSON:
     assert payment.decline_code is not None
-    info = {"declineCode": payment.decline_code.value, "paymentId": payment.id, "invoiceName": invoice.id}
+    info = {"declineCode": payment.decline_code.value, "paymentId": payment.id, "invoiceName": payment.invoice_id}
     detail = schemas.ErrorDetail(
         code="PaymentDeclined",
         message=gettext(request_locale(request), DECLINE_MESSAGES[payment.decline_code]),

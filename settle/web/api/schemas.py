@@ -8,10 +8,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-ExactNumber = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+from settle.web.api.exact_json import exact_number_marker
+
+# Written to JSON as a number literal with exactly its digits (pydantic would write a string): serialise.py
+# turns the marked text back into the bare number after pydantic has written the whole document.
+ExactNumber = Annotated[
+    Decimal, PlainSerializer(exact_number_marker, when_used="json"), WithJsonSchema({"type": "number"})
+]
 InvoiceStatus = Literal["Due", "OverDue", "Paid", "Void"]
 Family = Literal["CreditCard", "CheckWire"]
 PaymentStatus = Literal["Succeeded", "Pending", "RequiresAction"]

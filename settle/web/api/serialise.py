@@ -20,6 +20,7 @@ from settle.payments.model import DeclineCode, PaymentMethodFamily, PaymentStatu
 from settle.payments.refund_model import Refund
 from settle.payments.service import PaymentMethodView
 from settle.web.api import schemas
+from settle.web.api.exact_json import restore_numbers
 
 PROVIDER = "/providers/Microsoft.Billing"
 ACCOUNT_TYPE = "Microsoft.Billing/billingAccounts"
@@ -265,8 +266,8 @@ class AzureJSON(Response):
 
 def encode(value: Any) -> str:
     """JSON text for models, dicts, lists, strings, ints, Decimals and aware date-times; floats are refused."""
-    if isinstance(value, BaseModel):
-        return encode(value.model_dump(mode="python", exclude_none=True))
+    if isinstance(value, BaseModel):  # pydantic writes it (quickly); its Decimals come back as numbers
+        return restore_numbers(value.model_dump_json(exclude_none=True))
     if value is None or isinstance(value, bool | str | int):
         return json.dumps(value)
     if isinstance(value, Decimal):

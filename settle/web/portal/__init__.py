@@ -7,8 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from settle.db import RETRY_AFTER_SECONDS, answer_for
 from settle.errors import SettleError
+from settle.i18n import choose_locale
 from settle.web.errors import message_of, status_of
 from settle.web.portal import (
     help_routes,
@@ -19,7 +23,15 @@ from settle.web.portal import (
     sign_in_routes,
     token_routes,
 )
-from settle.web.portal.pages import SignInRequired, render, sign_in_first, visitor
+from settle.web.portal.pages import (
+    BROWSER_COOKIE,
+    LOCALE_COOKIE,
+    SignInRequired,
+    Visitor,
+    render,
+    sign_in_first,
+    visitor,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,6 +49,8 @@ def install_portal(app: FastAPI) -> None:
     app.add_exception_handler(sign_in_routes.FormExpired, sign_in_routes.form_expired_answer)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(SettleError, _error_page)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
@@ -60,3 +74,28 @@ async def _error_page(request: Request, error: Exception) -> Response:
         title_key="not_found" if status_of(error) == 404 else "refused",
         detail=message_of(error, visitor(request).locale),
     )
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    """The database is down or restarting: 503 and when to try again, never a 500; or it refused a
+    value of the request (a NUL): 400. The page is rendered without asking the database who is signed
+    in (the visitor is taken as signed out)."""
+    assert isinstance(error, DBAPIError | PoolTimeout)
+    answer = answer_for(error)
+    if answer is None:
+        raise error
+    if getattr(request.state, "visitor", None) is None:
+        cookies, header = request.cookies, request.headers.get("accept-language")
+        locale = choose_locale(None, cookies.get(LOCALE_COOKIE), header)
+        request.state.visitor = Visitor(locale, None, None, None, cookies.get(BROWSER_COOKIE) or "", False)
+    unavailable = status_of(answer) == 503
+    page = render(
+        request,
+        "message.html",
+        status_code=status_of(answer),
+        title_key="unavailable" if unavailable else "refused",
+        detail=message_of(answer, visitor(request).locale),
+    )
+    if unavailable:
+        page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return page

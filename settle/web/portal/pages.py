@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -44,9 +44,15 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     parsed = babel_locale(locale)
-    env.filters["money"] = lambda money: format_money(money, locale)
-    env.filters["day"] = lambda day: format_date(day, format="medium", locale=parsed) if day else ""
-    env.filters["short_day"] = lambda day: format_date(day, format="short", locale=parsed) if day else ""
+    # A grid page formats hundreds of amounts and dates, most of them seen before: Babel's formatting is the
+    # slow part of rendering it, so the answers are kept (a bounded number: memory does not grow).
+    env.filters["money"] = lru_cache(maxsize=2048)(lambda money: format_money(money, locale))
+    env.filters["day"] = lru_cache(maxsize=1024)(
+        lambda day: format_date(day, format="medium", locale=parsed) if day else ""
+    )
+    env.filters["short_day"] = lru_cache(maxsize=1024)(
+        lambda day: format_date(day, format="short", locale=parsed) if day else ""
+    )
     env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=parsed) if moment else ""
     env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
     env.globals["role_name"] = lambda role: gettext(locale, ROLE_NAMES[role])

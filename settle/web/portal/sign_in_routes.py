@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from settle.access.sign_in import sign_in, sign_out
 from settle.accounts.service import sign_up
 from settle.config import Settings
-from settle.errors import SettleError
+from settle.errors import N_, Invalid, SettleError
 from settle.uow import UnitOfWork
 from settle.web.errors import message_of, status_of
 from settle.web.portal.pages import (
@@ -29,7 +30,25 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 
 
-def checked_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> Visitor:
+class MalformedForm(Invalid):
+    code = "MalformedForm"
+    message = N_("The form held something that is not text (invalid UTF-8 or control characters). Nothing was changed.")
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # U+FFFD: what invalid UTF-8 decodes to
+
+
+async def text_only(request: Request) -> None:
+    """Every state-changing form: refused (400, nothing changed) if a value is not text that a person
+    typed: invalid UTF-8 or control characters, which PostgreSQL would refuse to keep (a NUL) anyway."""
+    form = await request.form()  # already read by FastAPI for the route's own fields
+    if any(isinstance(value, str) and _NOT_TEXT.search(value) for value in form.values()):
+        raise MalformedForm()
+
+
+def checked_form(
+    request: Request, _text: Annotated[None, Depends(text_only)], csrf_token: Annotated[str, Form()] = ""
+) -> Visitor:
     """Every state-changing form: refused unless it carries this visitor's CSRF token."""
     who = visitor(request)
     if not csrf_valid(request.app.state.settings.secret_key, who.csrf_basis, csrf_token):
@@ -143,7 +162,10 @@ def submit_sign_up(
             error=message_of(error, who.locale),
             form={"email": email, "name": name, "company": company, "currency": currency, "country": country},
         )
-    return submit_sign_in(request, who, email, password, "/")
+    signed_in = submit_sign_in(request, who, email, password, "/")
+    if signed_in.status_code >= 400:  # the account is made; signing in waits (the address is throttled)
+        return RedirectResponse("/signin", status_code=303)
+    return signed_in
 
 
 @router.post("/language")

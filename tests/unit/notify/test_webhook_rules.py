@@ -116,6 +116,7 @@ def test_a_signature_verifies_only_the_body_it_signed_with_its_secret_in_time() 
     assert not verify(SECRET, "v1=" + header.split("v1=")[1], body, NOW)  # no time
     rolled_over = f"{timestamp},v1={'0' * 64},v1={header.split('v1=')[1]}"
     assert verify(SECRET, rolled_over, body, NOW)  # one of several signatures matches
+    assert not verify(SECRET, f"{timestamp},v1=é{'0' * 63}", body, NOW)  # non-ASCII: False, not a TypeError
 
 
 def _invoice(currency: str, *amounts: int) -> Invoice:

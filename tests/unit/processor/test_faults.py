@@ -33,3 +33,16 @@ def test_no_faults_are_drawn_by_default() -> None:
 def test_probabilities_outside_zero_to_one_are_refused(chances: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="probabilities"):
         Faults(**chances)
+
+
+def test_faults_read_from_settle_processor_faults_draw_as_the_same_faults_built_in_code() -> None:
+    spec = "timeout_before=0.05, error_5xx=0.05,lost_response=0.05,slow=0.05,slow_seconds=1.5,timeout_seconds=2,seed=7"
+    read = Faults.from_spec(spec)
+    built = Faults(timeout_before=0.05, error_5xx=0.05, lost_response=0.05, slow=0.05, seed=7)
+    assert (read.slow_seconds, read.timeout_seconds) == (1.5, 2.0)
+    assert _draws(read) == _draws(built)
+
+
+def test_an_unknown_fault_setting_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unknown fault setting 'lost'"):
+        Faults.from_spec("lost=0.1")

@@ -110,6 +110,26 @@ def test_a_body_nested_too_deep_to_read_is_400_not_500(api: Api) -> None:
         assert _error(response)[:2] == (400, "InvalidRequestContent")
 
 
+def test_a_nul_in_an_id_is_answered_in_the_envelope_never_500(api: Api) -> None:
+    """Found by tests/faults: PostgreSQL refuses text with a NUL (psycopg's DataError was a 500)."""
+    for path in (f"{CONTOSO}/invoices/G0001%00", f"{ACCOUNTS}/a%00b", f"{CONTOSO_BILLING}/paymentMethodLinks/x%00"):
+        status, code, _ = _error(api.get(path))
+        assert status == 404 or (status, code) == (400, "InvalidValue"), (path, status, code)
+
+
+@pytest.mark.parametrize("value", ["1E+999999999", "1E-999999999", "1E+4400"])
+def test_a_pay_amount_beyond_any_money_is_400_not_500(api: Api, value: str) -> None:
+    """Found by tests/faults: an exponent out of Decimal's range, or past Python's int-to-text limit."""
+    body = f'{{"paymentMethodId": "x", "amount": {{"currency": "EUR", "value": {value}}}}}'
+    response = api.client.post(
+        f"{CONTOSO}/invoices/G000100023/pay",
+        params={"api-version": API_VERSION},
+        content=body.encode(),
+        headers=api.headers(ADMIN, **{"Content-Type": "application/json", "Idempotency-Key": f"huge-{value}"}),
+    )
+    assert _error(response)[:2] == (400, "InvalidAmount")
+
+
 @pytest.mark.parametrize(
     ("path", "params"),
     [
@@ -118,6 +138,7 @@ def test_a_body_nested_too_deep_to_read_is_400_not_500(api: Api) -> None:
         (f"{CONTOSO}/invoices", {"periodStartDate": "03-01-2026"}),
         (f"{CONTOSO}/invoices", {"orderBy": "amountDue"}),
         (f"{CONTOSO}/invoices", {"skipToken": "forged.token"}),
+        (f"{CONTOSO}/invoices", {"skipToken": "e30.sïgnature"}),  # non-ASCII: found by the fuzzer, once a 500
         (f"{CONTOSO_BILLING}/invoices", {"filter": "amountDue gt 5"}),
         (f"{CONTOSO_BILLING}/invoices", {"filter": "status eq 'Due' or status eq 'Paid'"}),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote_from_bytes
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -125,6 +126,26 @@ def test_signing_up_makes_the_user_owner_of_a_new_billing_account(portal: Portal
     assert account.display_name == "Startup BV"
 
 
+def test_signing_up_from_an_address_that_must_wait_makes_the_account_and_sends_to_sign_in(portal: Portal) -> None:
+    """Found by the portal fuzzing of tests/faults: the account was made, then the sign-in that follows
+    a sign-up was throttled and the page said 429, as if nothing had happened."""
+    for _ in range(6):
+        portal.sign_in(email="someone-else@example.com", password="wrong password")
+    data = {
+        "email": "late@startup.example",
+        "name": "Lena",
+        "password": "a long password",
+        "company": "Late BV",
+        "currency": "EUR",
+        "country": "NL",
+        "csrf_token": portal.csrf("/signup"),
+    }
+    answer = portal.client.post("/signup", data=data, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/signin")
+    with UnitOfWork(portal.engine, write=False) as uow:
+        assert uow.users.find_by_email("late@startup.example") is not None
+
+
 def test_sign_up_can_be_turned_off(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path) -> None:
     portal = make_portal(engine, database_url, clock, tmp_path, signup=False, reconcile_every_seconds=0)
     assert portal.client.get("/signup").status_code == 404
@@ -147,3 +168,25 @@ def test_the_page_language_follows_the_browser_then_the_cookie(portal: Portal) -
     portal.sign_in()
     answer = portal.client.post("/language", data={"locale": "nl", "next": "/", "csrf_token": portal.csrf("/")})
     assert '<html lang="nl">' in answer.text
+
+
+def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_500(portal: Portal) -> None:
+    """Found by the portal fuzzing of tests/faults: hmac.compare_digest raised TypeError on it."""
+    answer = portal.client.post("/signin", data={"email": "a@example.com", "password": "x", "csrf_token": "é" * 64})
+    assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("name", ["with a \x00 NUL", "bell \x07", "not UTF-8: \udcff"])
+def test_a_form_value_that_is_not_text_is_400_and_changes_nothing(portal: Portal, name: str) -> None:
+    """Found by the portal fuzzing of tests/faults: a NUL went on to PostgreSQL (a 500 there), and
+    invalid UTF-8 was kept as U+FFFD."""
+    portal.sign_in()
+    raw = name.encode("utf-8", "surrogateescape")
+    token = portal.csrf("/settings/tokens")
+    body = b"name=" + quote_from_bytes(raw).encode() + b"&expires=&csrf_token=" + token.encode()
+    answer = portal.client.post(
+        "/settings/tokens", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status_code == 400 and "not text" in answer.text
+    with UnitOfWork(portal.engine, write=False) as uow:
+        assert uow.api_tokens.for_user(portal.world.owner.id) == []

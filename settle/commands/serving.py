@@ -1,0 +1,56 @@
+"""`settle serve`: the portal and the API in one process or several (uvicorn workers), logging JSON.
+
+With several workers, each is its own process: what they share lives in the database (sessions, sign-in
+throttling, the background loop's lease, the outbox's claims), and their Prometheus counts in a directory
+of prometheus-client's multiprocess mode, made empty here before they start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from settle.logs import log_config
+from settle.metrics import MULTIPROCESS_DIR
+
+SHUTDOWN_SECONDS = 30  # how long a stopping worker waits for requests in flight (payments) to finish
+
+
+def run_server(host: str, port: int, workers: int, *, forwarded_allow_ips: str | None = None) -> None:
+    import uvicorn
+
+    level = os.environ.get("SETTLE_LOG_LEVEL", "info").lower()
+    fmt = os.environ.get("SETTLE_LOG_FORMAT", "json").lower()
+    made = _metrics_directory() if workers > 1 else None
+    try:
+        uvicorn.run(
+            "settle.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config(level, fmt),
+            log_level=level,
+            access_log=False,  # settle.request logs each request, with its id
+            timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            forwarded_allow_ips=forwarded_allow_ips,  # None: uvicorn's default, 127.0.0.1 (nginx beside it)
+        )
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _metrics_directory() -> Path | None:
+    """An empty directory for the workers' metrics: the operator's PROMETHEUS_MULTIPROC_DIR (emptied, as
+    prometheus-client asks at each start), else a new temporary one, removed when the server stops."""
+    configured = os.environ.get(MULTIPROCESS_DIR)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob("*.db"):
+            leftover.unlink()
+        return None
+    made = Path(tempfile.mkdtemp(prefix="settle-metrics-"))
+    os.environ[MULTIPROCESS_DIR] = str(made)
+    return made
