@@ -15,6 +15,10 @@ from settle.logs import log_config
 from settle.metrics import MULTIPROCESS_DIR
 
 SHUTDOWN_SECONDS = 30  # how long a stopping worker waits for requests in flight (payments) to finish
+# How long an idle keep-alive connection stays open: longer than the proxy's (nginx keeps upstream
+# connections 60 s), so the proxy, not Settle, closes them. With uvicorn's 5 s, a client that reused a
+# connection just as the server closed it got a reset instead of an answer (seen in bench/memory.py).
+KEEP_ALIVE_SECONDS = 75
 
 
 def run_server(host: str, port: int, workers: int, *, forwarded_allow_ips: str | None = None) -> None:
@@ -34,6 +38,7 @@ def run_server(host: str, port: int, workers: int, *, forwarded_allow_ips: str |
             log_level=level,
             access_log=False,  # settle.request logs each request, with its id
             timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             forwarded_allow_ips=forwarded_allow_ips,  # None: uvicorn's default, 127.0.0.1 (nginx beside it)
         )
     finally:
