@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from settle.accounts.model import BillingAccountNotFound, BillingProfile, Billin
 from settle.accounts.scopes import get_billing_scope_for
 from settle.accounts.service import add_billing_profile
 from settle.clock import FixedClock
+from settle.commands.common import CommandFailed
 from settle.commands.support import support_app
 from settle.help.model import (
     OPERATOR,
@@ -384,3 +386,81 @@ def test_the_answer_e_mail_carries_the_answer_and_the_way_back_to_the_request(
     assert "Open the invoice.\n\nThen choose Pay now." in text
     assert f"https://portal.example/help/requests/{opened.id}" in text
     assert "We have closed the request." in text and reply.id not in text
+
+
+def test_settle_support_reply_answers_e_mails_in_the_request_s_language_and_show_lists_the_conversation(
+    engine: Engine,
+    clock: FixedClock,
+    world: World,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("SETTLE_DATABASE_URL", database_url)
+    runner = CliRunner()
+    opened = _open(engine, clock, world.owner, locale="da", subject="Kort afvist", contact_method="phone",
+                   contact_phone="+45 12 34 56 78")  # fmt: skip
+
+    replied = runner.invoke(support_app, ["reply", opened.id, "--message", "Prøv et andet kort."])
+    assert replied.exit_code == 0, replied.output
+    assert f"Answered support request {opened.id} (answered)" in replied.stdout
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Betalingen er gået igennem.\nVi lukker sagen.\n", encoding="utf-8")
+    closed = runner.invoke(support_app, ["reply", opened.id, "--file", str(answer), "--close"])
+    assert closed.exit_code == 0, closed.output and "(closed)" in closed.stdout
+
+    with UnitOfWork(engine, write=False) as uow:
+        request = get_support_request(uow, opened.id)
+        replies = replies_of(uow, request)
+        mail = uow.outbox.latest()
+        actions = [event.action for event in uow.audit.list(resource=f"supportRequests/{opened.id}")]
+    assert request.status is Status.CLOSED
+    assert [(r.author, r.body) for r in replies] == [
+        (OPERATOR, "Prøv et andet kort."),
+        (OPERATOR, "Betalingen er gået igennem.\nVi lukker sagen."),
+    ]
+    assert {(m.kind, m.recipient, m.locale) for m in mail} == {(MessageKind.SUPPORT_REPLY, world.owner.email, "da")}
+    assert sorted(m.reference for m in mail) == sorted(r.id for r in replies)
+    assert actions.count("support_request.answered") == 2
+
+    shown = runner.invoke(support_app, ["show", opened.id])
+    assert shown.exit_code == 0, shown.output
+    for part in (
+        "(closed)",
+        "phone +45 12 34 56 78",
+        "paying",
+        "--- Support",
+        "Prøv et andet kort.",
+        "Vi lukker sagen.",
+    ):
+        assert part in shown.stdout, part
+    listed = runner.invoke(support_app, ["list", "--status", "closed"])
+    assert opened.id in listed.stdout and "paying" in listed.stdout
+
+    for arguments in (["reply", opened.id], ["reply", opened.id, "-m", "x", "--file", str(answer)]):
+        assert isinstance(runner.invoke(support_app, arguments).exception, CommandFailed)
+    assert isinstance(runner.invoke(support_app, ["reply", opened.id, "-m", "Again"]).exception, SupportRequestClosed)
+    assert isinstance(
+        runner.invoke(support_app, ["reply", "000000-00000000", "-m", "x"]).exception, SupportRequestNotFound
+    )
+
+
+def test_the_answer_e_mail_is_written_in_the_request_s_language(
+    engine: Engine, clock: FixedClock, world: World
+) -> None:
+    composer = Composer("Settle <billing@settle.example>", "https://portal.example")
+    subjects = {}
+    for locale in ("en", "nl", "da"):
+        opened = _open(engine, clock, world.owner, locale=locale)
+        with UnitOfWork(engine) as uow:
+            _, reply = answer_support_request(uow, clock, opened.id, "…")
+        with UnitOfWork(engine, write=False) as uow:
+            [message] = [m for m in uow.outbox.latest() if m.reference == reply.id]
+            email = composer.compose(uow, message)
+        assert isinstance(email, EmailMessage) and email["Content-Language"] == locale
+        subjects[locale] = str(email["Subject"]).replace(opened.id, "N")
+    assert subjects == {
+        "en": "Answer to your support request N",
+        "nl": "Antwoord op uw ondersteuningsaanvraag N",
+        "da": "Svar på din supportanmodning N",
+    }
