@@ -242,3 +242,25 @@ def test_the_pay_now_blade_links_the_payment_method_faq_in_the_user_s_language(p
     assert unescape(link.group(2)) == get_article("payment-method-faq", language).title
     article = portal.client.get(link.group(1))
     assert article.status_code == 200 and f'lang="{language}"' in article.text
+
+
+def test_a_problem_described_to_the_search_carries_into_the_form_with_the_article_shown(portal: Portal) -> None:
+    portal.sign_in()
+    portal.client.cookies.set("settle_locale", "da")
+    page = portal.client.get("/help", params={"q": "betale faktura med kreditkort"})
+    assert page.status_code == 200
+    suggested = re.search(r'name="suggested_article" value="([a-z-]+)"', page.text)
+    assert suggested and suggested.group(1) == "pay-invoice"
+    assert "betale faktura med kreditkort</textarea>" in page.text
+    assert "Problemtype" in page.text and "Hvordan skal vi kontakte dig?" in page.text
+    form = _form(portal, description="betale faktura med kreditkort", suggested_article=suggested.group(1))
+    sent = portal.client.post("/help/requests", data=form, follow_redirects=False)
+    assert sent.status_code == 303
+    [stored] = _stored(portal)
+    assert (stored.locale, stored.suggested_article, stored.subject) == (
+        "da",
+        "pay-invoice",
+        "betale faktura med kreditkort",
+    )
+    shown = unescape(portal.client.get(sent.headers["location"]).text)
+    assert f"Din supportanmodning {stored.id} er sendt." in shown and "Betaling af en faktura" in shown
