@@ -3,6 +3,7 @@ or a payment to an EmailContent (rendered as text and HTML by notify/render.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -249,9 +250,9 @@ def refund_succeeded(receipt: RefundReceiptDocument, profile: str, locale: str, 
 
 
 def support_replied(answer: SupportAnswer, provider: str, locale: str, base_url: str) -> EmailContent:
-    """The staff's reply in full (a paragraph per line), and the way back to the conversation."""
+    """The staff's reply in full (its paragraphs as written), and the way back to the conversation."""
     t = _translator(locale)
-    lines = tuple(line.strip() for line in answer.body.splitlines() if line.strip())
+    lines = tuple(part.strip() for part in re.split(r"\n\s*\n", answer.body) if part.strip())
     return EmailContent(
         locale=locale,
         subject=t(SUPPORT_REPLY_SUBJECT).format(number=answer.number),
