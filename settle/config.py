@@ -32,7 +32,7 @@ class Settings:
     mail_from: str = ""  # the From: of Settle's e-mails; empty: the outbox's default
     past_due_reminder_days: int = 7
     autopay_retry_days: tuple[int, ...] = (3, 5, 7)  # days after the first failed automatic charge
-    operators: frozenset[str] = frozenset()  # e-mails of the provider's operators (refunds in the API)
+    operators: frozenset[str] = frozenset()  # e-mails of the provider's operators (refunds, support tickets in the API)
     # Who issues the invoices and where bank transfers go, as printed on them: SETTLE_PROVIDER_NAME,
     # _STREET, _POSTAL_CODE, _CITY, _REGION, _COUNTRY, _VAT_NUMBER, _EMAIL, _BANK, _IBAN, _BIC. Unset
     # parts keep the sample provider of settle/documents/model.py (fine for a demo, not for real invoices).

@@ -194,6 +194,11 @@ def require(
         raise Forbidden(permission=permission.value)
 
 
+def is_operator(email: str, operators: Iterable[str]) -> bool:
+    """Whether the user with this e-mail is one of the provider's operators (SETTLE_OPERATORS)."""
+    return email.strip().lower() in {operator.strip().lower() for operator in operators}
+
+
 def require_operator(
     assignments: Iterable[RoleAssignment],
     scope: Scope,
@@ -206,7 +211,7 @@ def require_operator(
     """For what only the provider's operators (SETTLE_OPERATORS) may do, such as refunds: they may,
     anywhere; anyone else is refused with `refused` where they see the scope's invoices, and with
     `not_found` where they do not (no leak of what exists)."""
-    if email.strip().lower() in {operator.strip().lower() for operator in operators}:
+    if is_operator(email, operators):
         return
     if Permission.VIEW_INVOICES not in permissions_at(assignments, scope):
         raise not_found

@@ -14,6 +14,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from settle import ids
 from settle.accounts.model import check_locale
 from settle.errors import N_, Conflict, Invalid, NotFound
 
@@ -35,7 +36,11 @@ HELP_PREFIX = "help/"
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_ID_LENGTH = 80
 SUBJECT_LENGTH = 200
-DESCRIPTION_LENGTH = 5000
+SUBJECT_SHOWN = 80  # a subject made from the description is cut near this length
+DESCRIPTION_LENGTH = 5000  # also the longest reply
+PHONE = re.compile(r"\+?[0-9 ()./-]+")
+PHONE_DIGITS = (6, 20)
+PHONE_LENGTH = 40  # with its spaces and dashes
 
 
 class ArticleNotFound(NotFound):
@@ -127,13 +132,52 @@ class Recommendation:
 
 
 class SupportRequestStatus(StrEnum):
-    OPEN = "open"
+    OPEN = "open"  # waiting for the provider's staff
+    ANSWERED = "answered"  # the staff replied; a follow-up from the user opens it again
     CLOSED = "closed"
+
+
+STATUS_LABELS = {
+    SupportRequestStatus.OPEN: N_("Open"),
+    SupportRequestStatus.ANSWERED: N_("Answered"),
+    SupportRequestStatus.CLOSED: N_("Closed"),
+}
+
+
+class ProblemType(StrEnum):
+    """What a support request is about, chosen from a fixed list so the staff can sort them."""
+
+    PAYING = "paying"
+    PAYMENT_METHODS = "payment_methods"
+    INVOICE_CONTENT = "invoice_content"
+    ACCOUNT_AND_ROLES = "account_and_roles"
+    REFUNDS = "refunds"
+    OTHER = "other"
+
+
+PROBLEM_TYPE_LABELS = {
+    ProblemType.PAYING: N_("Paying an invoice"),
+    ProblemType.PAYMENT_METHODS: N_("Payment methods"),
+    ProblemType.INVOICE_CONTENT: N_("Invoice content or PDF"),
+    ProblemType.ACCOUNT_AND_ROLES: N_("Billing account and roles"),
+    ProblemType.REFUNDS: N_("Refunds"),
+    ProblemType.OTHER: N_("Other"),
+}
+
+
+class ContactMethod(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
 
 
 class SupportRequestNotFound(NotFound):
     code = "SupportRequestNotFound"
     message = N_("Support request '{id}' was not found.")
+
+
+class SupportReplyNotFound(NotFound):
+    code = "SupportReplyNotFound"
+    message = N_("Message '{id}' of a support request was not found.")
 
 
 class SubjectLength(Invalid):
@@ -144,6 +188,31 @@ class SubjectLength(Invalid):
 class DescriptionLength(Invalid):
     code = "InvalidDescription"
     message = N_("The description must have 1 to {maximum} characters.")
+
+
+class MessageLength(Invalid):
+    code = "InvalidMessage"
+    message = N_("The message must have 1 to {maximum} characters.")
+
+
+class UnknownProblemType(Invalid):
+    code = "InvalidProblemType"
+    message = N_("Choose the type of problem from the list.")
+
+
+class UnknownContactMethod(Invalid):
+    code = "InvalidContactMethod"
+    message = N_("Choose whether we contact you by e-mail or by phone.")
+
+
+class PhoneNumberMissing(Invalid):
+    code = "PhoneNumberRequired"
+    message = N_("Enter the phone number we should call you on.")
+
+
+class InvalidPhoneNumber(Invalid):
+    code = "InvalidPhoneNumber"
+    message = N_("Enter a phone number of {minimum} to {maximum} digits, optionally starting with +.")
 
 
 class SupportRequestClosed(Conflict):
@@ -157,6 +226,75 @@ def new_request_id(now: datetime) -> str:
     return f"{now:%y%m%d}-{secrets.randbelow(10**8):08d}"
 
 
+def problem_type_of(value: str) -> ProblemType:
+    """The problem type a form or API sent (UnknownProblemType for anything not on the list)."""
+    try:
+        return ProblemType(value.strip())
+    except ValueError:
+        raise UnknownProblemType() from None
+
+
+def contact_method_of(value: str) -> ContactMethod:
+    try:
+        return ContactMethod(value.strip())
+    except ValueError:
+        raise UnknownContactMethod() from None
+
+
+def check_phone(method: ContactMethod, phone: str | None) -> str | None:
+    """The phone number to call, tidied (single spaces), when the user asked to be called; checked
+    loosely, as people write them: an optional leading +, then digits with spaces, dashes, dots or
+    parentheses, 6 to 20 digits in all. Asked to write, a number typed and left behind is dropped."""
+    if method is ContactMethod.EMAIL:
+        return None
+    phone = " ".join((phone or "").split())
+    if not phone:
+        raise PhoneNumberMissing()
+    digits = sum(character.isdigit() for character in phone)
+    if len(phone) > PHONE_LENGTH or not PHONE.fullmatch(phone) or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        raise InvalidPhoneNumber(minimum=PHONE_DIGITS[0], maximum=PHONE_DIGITS[1])
+    return phone
+
+
+def derived_subject(description: str) -> str:
+    """A subject for a request sent without one: the description's first line, in the user's own
+    words and language, cut at a word near SUBJECT_SHOWN characters."""
+    first = " ".join(next((line for line in description.splitlines() if line.strip()), "").split())
+    if len(first) <= SUBJECT_SHOWN:
+        return first
+    cut = first[:SUBJECT_SHOWN].rsplit(" ", 1)[0] or first[:SUBJECT_SHOWN]
+    return f"{cut.rstrip(' ,.;:')}…"
+
+
+def tidy_message(text: str, error: type[Invalid] = MessageLength) -> str:
+    text = text.strip()
+    if not 1 <= len(text) <= DESCRIPTION_LENGTH:
+        raise error(maximum=DESCRIPTION_LENGTH)
+    return text
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How the user wants to be answered: by e-mail (to their sign-in address) or by phone."""
+
+    method: ContactMethod = ContactMethod.EMAIL
+    phone: str | None = None
+
+    @classmethod
+    def of(cls, method: str, phone: str | None) -> Contact:
+        chosen = contact_method_of(method)
+        return cls(chosen, check_phone(chosen, phone))
+
+
+@dataclass(frozen=True)
+class About:
+    """What a request is about in the user's billing: the ids the service has checked they may see."""
+
+    billing_account_id: str | None = None
+    billing_profile_id: str | None = None
+    invoice_id: str | None = None
+
+
 @dataclass(frozen=True)
 class SupportRequest:
     id: str
@@ -168,41 +306,91 @@ class SupportRequest:
     suggested_article: str | None  # the article the user was shown before asking
     status: SupportRequestStatus
     created_at: datetime
+    problem_type: ProblemType
+    billing_profile_id: str | None
+    invoice_id: str | None
+    contact_method: ContactMethod
+    contact_phone: str | None
 
     @classmethod
     def open(
         cls,
         *,
         user_id: str,
+        problem_type: ProblemType,
         subject: str,
         description: str,
         locale: str,
-        billing_account_id: str | None,
+        about: About,
+        contact: Contact,
         suggested_article: str | None,
         now: datetime,
     ) -> SupportRequest:
-        subject = " ".join(subject.split())  # one line
-        description = description.strip()
+        """A new, open request. Without a subject, its description's first line is the subject."""
+        description = tidy_message(description, DescriptionLength)
+        subject = " ".join(subject.split()) or derived_subject(description)  # one line
         if not 1 <= len(subject) <= SUBJECT_LENGTH:
             raise SubjectLength(maximum=SUBJECT_LENGTH)
-        if not 1 <= len(description) <= DESCRIPTION_LENGTH:
-            raise DescriptionLength(maximum=DESCRIPTION_LENGTH)
         check_locale(locale)
         if suggested_article is not None and not is_article_id(suggested_article):
             raise ArticleNotFound(id=suggested_article)
         return cls(
             id=new_request_id(now),
             user_id=user_id,
-            billing_account_id=billing_account_id,
+            billing_account_id=about.billing_account_id,
             locale=locale,
             subject=subject,
             description=description,
             suggested_article=suggested_article,
             status=SupportRequestStatus.OPEN,
             created_at=now,
+            problem_type=problem_type,
+            billing_profile_id=about.billing_profile_id,
+            invoice_id=about.invoice_id,
+            contact_method=contact.method,
+            contact_phone=contact.phone,
         )
+
+    @property
+    def contact(self) -> Contact:
+        return Contact(self.contact_method, self.contact_phone)
 
     def closed(self) -> SupportRequest:
         if self.status is SupportRequestStatus.CLOSED:
             raise SupportRequestClosed(id=self.id)
         return replace(self, status=SupportRequestStatus.CLOSED)
+
+    def answered(self) -> SupportRequest:
+        """After a reply of the staff (a closed request takes none: the user could not follow up)."""
+        if self.status is SupportRequestStatus.CLOSED:
+            raise SupportRequestClosed(id=self.id)
+        return replace(self, status=SupportRequestStatus.ANSWERED)
+
+    def followed_up(self) -> SupportRequest:
+        """After the user wrote again: the staff have something to answer."""
+        if self.status is SupportRequestStatus.CLOSED:
+            raise SupportRequestClosed(id=self.id)
+        return replace(self, status=SupportRequestStatus.OPEN)
+
+
+OPERATOR = "operator"  # the author of the staff's replies (which operator: the audit trail says)
+
+
+@dataclass(frozen=True)
+class SupportReply:
+    """One message in a request's conversation after its description: the staff's answer, or the
+    user's follow-up (`author` is their user id)."""
+
+    id: str
+    request_id: str
+    author: str
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def new(cls, request: SupportRequest, author: str, body: str, now: datetime) -> SupportReply:
+        return cls(ids.opaque_id(), request.id, author, tidy_message(body), now)
+
+    @property
+    def from_operator(self) -> bool:
+        return self.author == OPERATOR

@@ -1,4 +1,4 @@
-"""The support_requests table and its queries."""
+"""The support_requests and support_request_replies tables and their queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from settle.db import UTCDateTime, metadata
-from settle.help.model import SupportRequest, SupportRequestNotFound, SupportRequestStatus
+from settle.help.model import (
+    ContactMethod,
+    ProblemType,
+    SupportReply,
+    SupportReplyNotFound,
+    SupportRequest,
+    SupportRequestNotFound,
+    SupportRequestStatus,
+)
 
 support_requests = sa.Table(
     "support_requests",
@@ -22,9 +30,25 @@ support_requests = sa.Table(
     sa.Column("suggested_article", sa.String(80)),
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("problem_type", sa.String(24), nullable=False),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id")),
+    sa.Column("invoice_id", sa.ForeignKey("invoices.id")),
+    sa.Column("contact_method", sa.String(8), nullable=False),
+    sa.Column("contact_phone", sa.String(40)),
     # The operators' question: which requests are open, oldest first?
     sa.Index("ix_support_requests_status_created_at", "status", "created_at"),
     sa.Index("ix_support_requests_user_id", "user_id"),
+)
+
+support_request_replies = sa.Table(
+    "support_request_replies",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("request_id", sa.String(32), sa.ForeignKey("support_requests.id"), nullable=False),
+    sa.Column("author", sa.String(32), nullable=False),  # 'operator', or the user's id
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_support_request_replies_request_id_created_at", "request_id", "created_at"),
 )
 
 
@@ -39,6 +63,17 @@ def _request(row: Any) -> SupportRequest:
         suggested_article=row.suggested_article,
         status=SupportRequestStatus(row.status),
         created_at=row.created_at,
+        problem_type=ProblemType(row.problem_type),
+        billing_profile_id=row.billing_profile_id,
+        invoice_id=row.invoice_id,
+        contact_method=ContactMethod(row.contact_method),
+        contact_phone=row.contact_phone,
+    )
+
+
+def _reply(row: Any) -> SupportReply:
+    return SupportReply(
+        id=row.id, request_id=row.request_id, author=row.author, body=row.body, created_at=row.created_at
     )
 
 
@@ -47,7 +82,13 @@ class SupportRequestStore:
         self.connection = connection
 
     def add(self, request: SupportRequest) -> None:
-        self.connection.execute(support_requests.insert().values({**asdict(request), "status": request.status.value}))
+        values = {
+            **asdict(request),
+            "status": request.status.value,
+            "problem_type": request.problem_type.value,
+            "contact_method": request.contact_method.value,
+        }
+        self.connection.execute(support_requests.insert().values(values))
 
     def find(self, request_id: str) -> SupportRequest | None:
         row = self.connection.execute(support_requests.select().where(support_requests.c.id == request_id)).first()
@@ -81,3 +122,19 @@ class SupportRequestStore:
             .limit(limit)
         )
         return [_request(row) for row in self.connection.execute(query)]
+
+    def add_reply(self, reply: SupportReply) -> None:
+        self.connection.execute(support_request_replies.insert().values(asdict(reply)))
+
+    def replies(self, request_id: str) -> list[SupportReply]:
+        """The conversation after the description, oldest first."""
+        c = support_request_replies.c
+        query = support_request_replies.select().where(c.request_id == request_id).order_by(c.created_at, c.id)
+        return [_reply(row) for row in self.connection.execute(query)]
+
+    def get_reply(self, reply_id: str) -> SupportReply:
+        c = support_request_replies.c
+        row = self.connection.execute(support_request_replies.select().where(c.id == reply_id)).first()
+        if row is None:
+            raise SupportReplyNotFound(id=reply_id)
+        return _reply(row)

@@ -11,6 +11,7 @@ from settle.documents.model import PROVIDER, Provider
 from settle.documents.receipt_pdf import render_receipt_pdf
 from settle.documents.refund_pdf import render_refund_receipt_pdf
 from settle.documents.sources import invoice_document, receipt_document, refund_receipt_document
+from settle.help.model import SupportRequestStatus
 from settle.notify import content
 from settle.notify.model import MessageKind, OutboxMessage
 from settle.notify.render import Attachment, build_message
@@ -47,6 +48,8 @@ class Composer:
             made = self._failure(uow, message)
         elif message.kind is MessageKind.REFUND_SUCCEEDED:
             made = self._refund(uow, message)
+        elif message.kind is MessageKind.SUPPORT_REPLY:
+            made = self._support_reply(uow, message)
         else:
             made = self._invoice(uow, message)
         if isinstance(made, Skip):
@@ -105,3 +108,10 @@ class Composer:
         profile = uow.profiles.get(refund.billing_profile_id)
         words = content.refund_succeeded(receipt, profile.display_name, message.locale, self.base_url)
         return words, (Attachment(f"{receipt.receipt_number}.pdf", render_refund_receipt_pdf(receipt)),)
+
+    def _support_reply(self, uow: UnitOfWork, message: OutboxMessage) -> Composed:
+        reply = uow.support_requests.get_reply(message.reference)
+        request = uow.support_requests.get(reply.request_id)
+        closed = request.status is SupportRequestStatus.CLOSED and reply == uow.support_requests.replies(request.id)[-1]
+        answer = content.SupportAnswer(request.id, request.subject, reply.body, closed)
+        return content.support_replied(answer, self.provider.name, message.locale, self.base_url), ()

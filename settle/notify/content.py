@@ -3,6 +3,7 @@ or a payment to an EmailContent (rendered as text and HTML by notify/render.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,11 @@ AUTOPAY_STOPPED = N_(
 REFUND_SUBJECT = N_("Refund for invoice {number}")
 REFUND_TEXT = N_("We refunded {amount} of your payment for invoice {number}. Your refund receipt is attached.")
 REFUND_BANK = N_("Your bank may take a few days to show it on your statement.")
+SUPPORT_REPLY_SUBJECT = N_("Answer to your support request {number}")
+SUPPORT_REPLY_TEXT = N_("Our support team answered your support request {number}:")
+SUPPORT_REPLY_NEXT = N_("If this does not solve your problem, write to us on the request's page in the portal.")
+SUPPORT_CLOSED = N_("We have closed the request. If the problem comes back, open a new support request.")
+SUPPORT_FOOTER = N_("You receive this e-mail from {provider} because you opened support request {number}.")
 
 PAY_NOW = N_("Pay now")
 GO_TO_INVOICES = N_("Go to Invoices")
@@ -64,6 +70,9 @@ AMOUNT = N_("Amount")
 NEXT_ATTEMPT = N_("Next attempt")
 AMOUNT_REFUNDED = N_("Amount refunded")
 REFUND_DATE = N_("Refund date")
+SUPPORT_REQUEST = N_("Support request")
+SUBJECT = N_("Subject")
+OPEN_REQUEST = N_("Open the support request")
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,16 @@ class EmailContent:
     facts: tuple[tuple[str, str], ...]
     action: tuple[str, str] | None  # (label, link)
     footer: str
+
+
+@dataclass(frozen=True)
+class SupportAnswer:
+    """The staff's reply to a support request, as its user reads it."""
+
+    number: str
+    subject: str
+    body: str
+    closed: bool  # the staff closed the request with this reply
 
 
 @dataclass(frozen=True)
@@ -228,6 +247,29 @@ def refund_succeeded(receipt: RefundReceiptDocument, profile: str, locale: str, 
         action=(t(GO_TO_INVOICES), invoices_link(base_url)),
         footer=t(FOOTER).format(provider=receipt.provider.name, profile=profile),
     )
+
+
+def support_replied(answer: SupportAnswer, provider: str, locale: str, base_url: str) -> EmailContent:
+    """The staff's reply in full (its paragraphs as written), and the way back to the conversation."""
+    t = _translator(locale)
+    lines = tuple(part.strip() for part in re.split(r"\n\s*\n", answer.body) if part.strip())
+    return EmailContent(
+        locale=locale,
+        subject=t(SUPPORT_REPLY_SUBJECT).format(number=answer.number),
+        paragraphs=(
+            t(GREETING),
+            t(SUPPORT_REPLY_TEXT).format(number=answer.number),
+            *lines,
+            t(SUPPORT_CLOSED) if answer.closed else t(SUPPORT_REPLY_NEXT),
+        ),
+        facts=((t(SUPPORT_REQUEST), answer.number), (t(SUBJECT), answer.subject)),
+        action=(t(OPEN_REQUEST), support_request_link(base_url, answer.number)),
+        footer=t(SUPPORT_FOOTER).format(provider=provider, number=answer.number),
+    )
+
+
+def support_request_link(base_url: str, number: str) -> str:
+    return f"{base_url}/help/requests/{number}"
 
 
 def _invoice_facts(invoice: InvoiceDocument, locale: str) -> tuple[tuple[str, str], ...]:

@@ -27,6 +27,7 @@ class MessageKind(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     AUTOPAY_FAILED = "autopay_failed"  # an automatic charge failed: the reason, the retry, Pay now
     REFUND_SUCCEEDED = "refund_succeeded"
+    SUPPORT_REPLY = "support_reply"  # the staff answered a support request (reference: the reply's id)
 
 
 class OutboxStatus(StrEnum):

@@ -134,6 +134,7 @@ def test_pages_have_no_serious_accessibility_violations_and_fit_360_px(
         number = first_payable_row(page, language).locator("th").inner_text().strip()
         pages["pay-blade"] = f"{server.url}/billing/invoices/{number}/pay"
         pages["payment-methods"] = f"{server.url}/billing/payment-methods"
+        pages["support-request"] = f"{server.url}/help/requests/new"
         for name, url in pages.items():
             if name == "signin":
                 continue

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from settle import db
+from settle.help.model import ContactMethod, ProblemType
 from settle.schema import metadata
+from settle.uow import UnitOfWork
 
 
 def test_migrated_schema_matches_the_stores_tables(engine: Engine) -> None:
@@ -41,3 +46,49 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_support_requests_opened_before_0007_keep_their_data_and_are_about_other_by_e_mail(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade(engine, "0006")
+    when = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, email, display_name, password_hash, disabled, created_at) "
+                "VALUES ('u1', 'old@example.com', 'Old', 'x', false, :when)"
+            ),
+            {"when": when},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO support_requests (id, user_id, locale, subject, description, status, created_at) "
+                "VALUES ('260301-00000001', 'u1', 'nl', 'Oud', 'Van voor 0007', 'open', :when)"
+            ),
+            {"when": when},
+        )
+    db.upgrade(engine)
+    with UnitOfWork(engine, write=False) as uow:
+        old = uow.support_requests.get("260301-00000001")
+        assert (old.subject, old.description, old.locale) == ("Oud", "Van voor 0007", "nl")
+        assert (old.problem_type, old.contact_method, old.contact_phone) == (
+            ProblemType.OTHER,
+            ContactMethod.EMAIL,
+            None,
+        )
+        assert (old.billing_profile_id, old.invoice_id) == (None, None)
+        assert uow.support_requests.replies(old.id) == []
+
+
+def test_0007_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'round.db'}")
+    db.upgrade(engine)
+    with engine.begin() as connection:
+        config = db._alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    assert db.current_revision(engine) == "0006"
+    assert "support_request_replies" not in sa.inspect(engine).get_table_names()
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata) == []

@@ -3,7 +3,7 @@ message in the request's language (Accept-Language) and the status of web/errors
 
 The API's routes use `AzureRoute`, which turns Settle's errors and FastAPI's validation errors into
 that envelope without touching the rest of the app; `install_api_error_handlers` does the same for the
-few answers Starlette gives before a route is found (404, 405) on the API's paths only."""
+few answers Starlette gives before a route is found (404, 405) on the API's paths (/providers/…) only."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from settle.errors import N_, ErrorKind, Invalid, NotFound, SettleError
 from settle.i18n import choose_locale
 from settle.payments.model import IdempotencyKeyReused
 from settle.web.api import schemas
-from settle.web.api.serialise import PROVIDER, AzureJSON
+from settle.web.api.serialise import AzureJSON
 from settle.web.errors import envelope, status_of
 
 SUPPORTED_API_VERSION = "2024-04-01"
@@ -158,13 +158,14 @@ class AzureRoute(APIRoute):
 
 
 def install_api_error_handlers(app: FastAPI) -> None:
-    """404 and 405 on the API's paths in Azure's envelope; every other path keeps the handler it had."""
+    """404 and 405 on the API's paths (Microsoft.Billing and Microsoft.Support) in Azure's envelope; every
+    other path keeps the handler it had."""
     previous = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
 
     async def handle(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         path = request.url.path
-        if path.startswith(f"{PROVIDER}/") and error.status_code in (404, 405):
+        if path.startswith("/providers/") and error.status_code in (404, 405):
             found: SettleError = (
                 ResourceNotFound(path=path)
                 if error.status_code == 404

@@ -8,6 +8,7 @@ from fastapi import Path
 
 ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
 PAYMENT_METHODS = "/providers/Microsoft.Billing/paymentMethods"  # the caller's own
+SUPPORT_TICKETS = "/providers/Microsoft.Support/supportTickets"
 ACCOUNT = ACCOUNTS + "/{billingAccountName}"
 PROFILE = ACCOUNT + "/billingProfiles/{billingProfileName}"
 SECTION = PROFILE + "/invoiceSections/{invoiceSectionName}"
@@ -19,3 +20,6 @@ InvoiceName = Annotated[str, Path(alias="invoiceName", max_length=200, descripti
 PaymentMethodName = Annotated[str, Path(alias="paymentMethodName", max_length=200, description="A payment method's id")]
 RoleDefinitionName = Annotated[str, Path(alias="roleDefinitionName", max_length=200)]
 RoleAssignmentName = Annotated[str, Path(alias="billingRoleAssignmentName", max_length=200)]
+SupportTicketName = Annotated[
+    str, Path(alias="supportTicketName", max_length=64, description="A support request's number, e.g. 260315-01234567")
+]

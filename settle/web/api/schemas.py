@@ -21,6 +21,8 @@ ExactNumber = Annotated[
 InvoiceStatus = Literal["Due", "OverDue", "Paid", "Void"]
 Family = Literal["CreditCard", "CheckWire"]
 PaymentStatus = Literal["Succeeded", "Pending", "RequiresAction"]
+SupportStatus = Literal["Open", "Answered", "Closed"]
+SupportLanguage = Literal["en", "nl", "da"]
 FailedPaymentReason = Literal["BankDeclined", "CardExpired", "IncorrectCardDetails", "Other"]
 
 
@@ -305,6 +307,68 @@ class TransactionList(Shape):
 class DocumentDownloadResult(Shape):
     url: str = Field(description="Where to download the PDF: no token needed, valid until expiryTime")
     expiry_time: datetime
+
+
+class SupportContact(Shape):
+    preferred_contact_method: Literal["email", "phone"]
+    primary_email_address: str = Field(description="The requester's sign-in address: answers are e-mailed there")
+    phone_number: str | None = Field(None, description="Present when they asked to be called")
+    preferred_support_language: SupportLanguage
+
+
+class SupportTicketProperties(Shape):
+    support_ticket_id: str
+    title: str
+    description: str
+    problem_classification_id: str
+    problem_classification_display_name: str = Field(description="In the language of Accept-Language")
+    status: SupportStatus = Field(
+        description="Answered after a reply of the provider's staff; Open again after the requester writes"
+    )
+    created_date: datetime
+    contact_details: SupportContact
+    billing_account_id: str | None = Field(None, description="Settle's extension: the billing account asked about")
+    billing_profile_id: str | None = Field(None, description="Settle's extension: the billing profile asked about")
+    invoice_id: str | None = Field(None, description="Settle's extension: the invoice asked about")
+
+
+class SupportTicket(Resource):
+    properties: SupportTicketProperties
+
+
+class SupportTicketList(Shape):
+    value: list[SupportTicket]
+
+
+class CommunicationProperties(Shape):
+    communication_type: Literal["web"]
+    communication_direction: Literal["inbound", "outbound"] = Field(
+        description="outbound: from the provider's staff; inbound: from the requester"
+    )
+    sender: str = Field(description="The requester's e-mail address, or 'support' for the provider's staff")
+    subject: str
+    body: str
+    created_date: datetime
+
+
+class Communication(Resource):
+    properties: CommunicationProperties
+
+
+class CommunicationList(Shape):
+    value: list[Communication]
+
+
+class CreateCommunicationProperties(Shape):
+    body: str = Field(min_length=1, max_length=5000)
+    subject: str | None = Field(None, max_length=200, description="Accepted for Azure's shape; not kept")
+    sender: str | None = Field(None, max_length=254, description="Accepted for Azure's shape; the caller is the sender")
+
+
+class CreateCommunication(Shape):
+    """A message on a ticket: an operator's answer (e-mailed to the requester), or the requester's follow-up."""
+
+    properties: CreateCommunicationProperties
 
 
 class ErrorAdditionalInfo(Shape):

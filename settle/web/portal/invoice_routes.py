@@ -16,6 +16,7 @@ from settle.documents.files import PdfFile
 from settle.documents.model import configured_provider
 from settle.documents.service import invoice_pdf_for, receipt_pdf_for
 from settle.errors import N_, Invalid, SettleError
+from settle.help.service import get_article
 from settle.i18n import gettext
 from settle.invoices.grid import balances_due, invoice_grid
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
@@ -52,6 +53,7 @@ FILTERABLE = (
     InvoiceStatus.PAID,
     InvoiceStatus.VOID,
 )
+PAYMENT_METHOD_FAQ = "payment-method-faq"
 BAD_AMOUNT = N_("The amount to pay is missing or not valid. Close the blade and open it again.")
 
 
@@ -196,6 +198,7 @@ def _with_blade(
         "idempotency_key": secrets.token_urlsafe(18),
         "tokenize_url": request.app.state.tokenize_url,
         "action": f"/billing/invoices/{number}/pay?" + urlencode({"scope": scope} if scope else {}),
+        "faq": get_article(PAYMENT_METHOD_FAQ, visitor(request).locale),  # why a card is declined, and what to do
     }
     return _invoices_page(request, user, scope, blade=blade, status_code=status_code)
 

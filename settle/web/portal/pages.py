@@ -19,6 +19,8 @@ from settle.access.sessions import Session
 from settle.access.sign_in import resolve_session
 from settle.accounts.model import AGREEMENT_NAMES, User
 from settle.config import Settings
+from settle.help.model import PROBLEM_TYPE_LABELS
+from settle.help.model import STATUS_LABELS as SUPPORT_STATUS_LABELS
 from settle.i18n import LOCALES, choose_locale, gettext, translations
 from settle.invoices.model import STATUS_LABELS
 from settle.money import babel_locale, format_money
@@ -57,6 +59,8 @@ def environment(locale: str) -> Environment:
     env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
     env.globals["role_name"] = lambda role: gettext(locale, ROLE_NAMES[role])
     env.globals["agreement_name"] = lambda agreement: gettext(locale, AGREEMENT_NAMES[agreement])
+    env.globals["problem_type_label"] = lambda problem: gettext(locale, PROBLEM_TYPE_LABELS[problem])
+    env.globals["support_status_label"] = lambda status: gettext(locale, SUPPORT_STATUS_LABELS[status])
     return env
 
 

@@ -126,3 +126,32 @@ def test_the_same_message_built_again_is_the_same_bytes() -> None:
 
     assert built() == built()
     assert b"=_settle_abcoutboxsettleexample_0" in built()
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "next_step"),
+    [
+        ("en", "Answer to your support request 260315-12345678", "write to us on the request's page"),
+        ("nl", "Antwoord op uw ondersteuningsaanvraag 260315-12345678", "Schrijf ons dan op de pagina"),
+        ("da", "Svar på din supportanmodning 260315-12345678", "skriv til os på anmodningens side"),
+    ],
+)
+def test_a_support_answer_is_in_the_request_s_language_with_its_paragraphs_as_written(
+    locale: str, subject: str, next_step: str
+) -> None:
+    answer = content.SupportAnswer("260315-12345678", "Card declined", "Use another card.\n\nRegards,\nSupport", False)
+    words = content.support_replied(answer, "Contoso Cloud", locale, "https://portal.example")
+    assert words.subject == subject and words.locale == locale
+    assert words.paragraphs[2:4] == ("Use another card.", "Regards,\nSupport")
+    assert next_step in words.paragraphs[-1]
+    assert words.action is not None and words.action[1] == "https://portal.example/help/requests/260315-12345678"
+    assert "Card declined" in dict(words.facts).values()
+    html = html_body(words)
+    assert "Use another card." in html and "Regards,\nSupport" in text_body(words)
+
+
+def test_a_support_answer_that_closes_the_request_says_so_and_escapes_the_answer() -> None:
+    answer = content.SupportAnswer("260315-12345678", "x", "<b>Done</b> & dusted", True)
+    words = content.support_replied(answer, "Contoso Cloud", "en", "https://portal.example")
+    assert words.paragraphs[-1].startswith("We have closed the request.")
+    assert "&lt;b&gt;Done&lt;/b&gt; &amp; dusted" in html_body(words) and "<b>Done</b>" not in html_body(words)
