@@ -69,8 +69,12 @@ def _assignment(row: Any) -> RoleAssignment:
 class RoleAssignmentStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+        # A user's assignments, read once per unit of work: a request asks for them at each level of a
+        # scope it checks (three times to list invoices). Forgotten whenever this store changes a role.
+        self._held: dict[str, tuple[RoleAssignment, ...]] = {}
 
     def add(self, assignment: RoleAssignment) -> None:
+        self._held.clear()
         scope = assignment.scope
         self.connection.execute(
             role_assignments.insert().values(
@@ -86,6 +90,7 @@ class RoleAssignmentStore:
         )
 
     def remove(self, assignment_id: str) -> None:
+        self._held.clear()
         self.connection.execute(role_assignments.delete().where(role_assignments.c.id == assignment_id))
 
     def get(self, assignment_id: str) -> RoleAssignment:
@@ -95,7 +100,11 @@ class RoleAssignmentStore:
         return _assignment(row)
 
     def for_user(self, user_id: str) -> list[RoleAssignment]:
-        return [_assignment(row) for row in self.connection.execute(_FOR_USER, {"user_id": user_id})]
+        held = self._held.get(user_id)
+        if held is None:
+            held = tuple(_assignment(row) for row in self.connection.execute(_FOR_USER, {"user_id": user_id}))
+            self._held[user_id] = held
+        return list(held)
 
     def holders(self, role: Role, scope: Scope, *, for_update: bool = False) -> list[RoleAssignment]:
         """Everyone holding `role` at exactly `scope`; `for_update` locks those rows (PostgreSQL)

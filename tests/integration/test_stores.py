@@ -142,6 +142,24 @@ def test_granting_the_same_role_twice_is_refused_by_the_service_and_the_database
         assert uow.roles.for_user(reader.id) == [assignment]
 
 
+def test_a_unit_of_work_sees_its_own_role_changes_though_it_reads_a_user_s_roles_once(
+    engine: Engine, clock: FixedClock
+) -> None:
+    world = make_world(engine, clock)
+    scope = Scope(world.account.id, world.profile.id)
+    with UnitOfWork(engine) as uow:
+        reader = add_user(uow, clock, email="reader@contoso.example", display_name="R", password="long enough pass")
+        assert uow.roles.for_user(reader.id) == []
+        granted = grant_role(
+            uow, clock, actor_id=None, user_id=reader.id, role=Role.BILLING_PROFILE_READER, scope=scope
+        )
+        assert uow.roles.for_user(reader.id) == [granted]
+        uow.roles.for_user(reader.id).clear()  # a caller's list is its own: the one kept is not changed
+        assert uow.roles.for_user(reader.id) == [granted]
+        uow.roles.remove(granted.id)
+        assert uow.roles.for_user(reader.id) == []
+
+
 def test_users_need_a_unique_email_and_a_long_password(engine: Engine, clock: FixedClock) -> None:
     with UnitOfWork(engine) as uow:
         user = add_user(uow, clock, email=" Ann@Example.COM ", display_name="Ann", password="twelve chars")
