@@ -39,6 +39,17 @@ class Settings:
     provider: tuple[tuple[str, str], ...] = ()
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # Argon2id's cost for new password hashes (RFC 9106's second recommendation: 3 passes over 64 MiB,
+    # 4 lanes); lower only where hashing speed matters more than resistance to guessing, as in tests.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    password_parallelism: int = 4
+
+    def __post_init__(self) -> None:
+        if self.password_time_cost < 1 or self.password_parallelism < 1:
+            raise ValueError("SETTLE_PASSWORD_TIME_COST and SETTLE_PASSWORD_PARALLELISM must be at least 1")
+        if self.password_memory_kib < 8 * self.password_parallelism:
+            raise ValueError("SETTLE_PASSWORD_MEMORY_KIB must be at least 8 per lane (SETTLE_PASSWORD_PARALLELISM)")
 
     @property
     def session_idle_timeout(self) -> timedelta:
@@ -85,6 +96,9 @@ class Settings:
             ),
             session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
             session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),
+            password_time_cost=int(env.get("SETTLE_PASSWORD_TIME_COST", cls.password_time_cost)),
+            password_memory_kib=int(env.get("SETTLE_PASSWORD_MEMORY_KIB", cls.password_memory_kib)),
+            password_parallelism=int(env.get("SETTLE_PASSWORD_PARALLELISM", cls.password_parallelism)),
         )
 
 

@@ -20,12 +20,14 @@ from settle import db
 from settle.clock import FixedClock
 from settle.schema import metadata
 from tests.card_numbers import card_numbers_in, card_numbers_in_database, card_numbers_in_sqlite_files
+from tests.configured import use_cheapest_hashing
 
 POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    use_cheapest_hashing()
     if os.environ.get("CI") and not POSTGRES_URL:
         raise pytest.UsageError("CI must set SETTLE_TEST_POSTGRES_URL: the PostgreSQL tests may not be skipped there")
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 
 from settle import db
+from settle.accounts import passwords
 from settle.clock import SystemClock
 from settle.config import Settings
 from settle.uow import UnitOfWork
@@ -31,7 +32,9 @@ def fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    return Settings.from_env()
+    configured = Settings.from_env()
+    passwords.configure(configured)  # `users add`, `demo`: new hashes at the configured cost
+    return configured
 
 
 def engine(*, migrated: bool = True) -> Engine:

@@ -14,6 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import Engine
 
 from settle import db, metrics
+from settle.accounts import passwords
 from settle.clock import Clock, SystemClock
 from settle.config import Settings
 from settle.jobs import SingleRunner
@@ -41,6 +42,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app; refuses a database that is not migrated (run `settle db upgrade`)."""
     settings = settings or Settings.from_env()
+    passwords.configure(settings)
     engine = engine or db.create_engine(settings.database_url)
     clock = clock or SystemClock()
     db.check_migrated(engine)

@@ -22,10 +22,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from settle import db, demo
 from settle.clock import SystemClock
-from settle.config import Settings
 from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
 from settle.web.app import create_app
+from tests.configured import settings_for_tests
 
 CHROMIUM = os.environ.get("SETTLE_TEST_CHROMIUM", "/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -59,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     )
     with UnitOfWork(engine) as uow:
         demo.load(uow, clock, processor)
-    settings = Settings(database_url=url, base_url=base, reconcile_every_seconds=0)
+    settings = settings_for_tests(database_url=url, base_url=base, reconcile_every_seconds=0)
     app = create_app(settings, engine, processor, clock)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     running = uvicorn.Server(config)

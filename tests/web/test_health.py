@@ -15,14 +15,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from settle import db
-from settle.config import Settings
 from settle.web.app import create_app
+from tests.configured import settings_for_tests
 
 
 def test_healthz_and_readyz_answer_ok_when_the_database_answers(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(database_url=database_url, processor_database_url=f"sqlite:///{tmp_path / 'processor.db'}")
+    settings = settings_for_tests(
+        database_url=database_url, processor_database_url=f"sqlite:///{tmp_path / 'processor.db'}"
+    )
     client = TestClient(create_app(settings, engine))
     assert (client.get("/healthz").status_code, client.get("/healthz").json()) == (200, {"status": "ok"})
     ready = client.get("/readyz")
@@ -33,7 +35,7 @@ def test_healthz_and_readyz_answer_ok_when_the_database_answers(
 def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     with pytest.raises(db.DatabaseNotMigrated):
-        create_app(Settings(database_url=url))
+        create_app(settings_for_tests(database_url=url))
 
 
 def _free_port() -> int:

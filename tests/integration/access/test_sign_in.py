@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 
-from settle.access import sign_in as sign_in_module
 from settle.access.credentials import hash_secret
 from settle.access.sessions import InvalidCredentials, Session
 from settle.access.sign_in import resolve_session, sign_in, sign_out
 from settle.accounts.model import User
+from settle.accounts import passwords
 from settle.accounts.passwords import needs_rehash
 from settle.clock import FixedClock
 from settle.uow import UnitOfWork
+from tests.configured import settings_for_tests
 from tests.integration.factories import PASSWORD, make_world
 
 ADDRESS, BROWSER = "203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
@@ -73,13 +75,21 @@ def test_an_unknown_email_costs_the_same_argon2_work_as_a_known_one(
 ) -> None:
     make_world(engine, clock)
     verified: list[str] = []
-    real_verify = sign_in_module.verify_password
-    monkeypatch.setattr(sign_in_module, "verify_password", lambda h, p: verified.append(h) or real_verify(h, p))
+
+    class Recording(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append(str(hash))
+            return super().verify(hash, password)
+
+    current = passwords._hashing.hasher
+    monkeypatch.setattr(
+        passwords._hashing, "hasher", Recording(current.time_cost, current.memory_cost, current.parallelism)
+    )
 
     _refusal(engine, clock, "nobody@example.com", PASSWORD)
 
     assert len(verified) == 1
-    assert verified[0].startswith("$argon2id$")
+    assert verified[0].startswith("$argon2id$v=19$m=8,t=1,p=1$")  # the configured cost, as a real user's
 
 
 def test_a_new_sign_in_ends_the_browsers_previous_session(engine: Engine, clock: FixedClock) -> None:
@@ -175,7 +185,17 @@ def test_signing_out_ends_the_session_and_is_audited(engine: Engine, clock: Fixe
     ]
 
 
-def test_a_password_hashed_with_weaker_settings_is_rehashed_at_sign_in(engine: Engine, clock: FixedClock) -> None:
+@pytest.fixture
+def stronger_hashing() -> Iterator[None]:
+    """The configured cost raised above the suite's (as when an operator raises SETTLE_PASSWORD_*)."""
+    passwords.configure(settings_for_tests(password_time_cost=2, password_memory_kib=16))
+    yield
+    passwords.configure(settings_for_tests())
+
+
+def test_a_password_hashed_with_weaker_settings_is_rehashed_at_sign_in(
+    engine: Engine, clock: FixedClock, stronger_hashing: None
+) -> None:
     owner = make_world(engine, clock).owner
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     with UnitOfWork(engine) as uow:
@@ -186,7 +206,21 @@ def test_a_password_hashed_with_weaker_settings_is_rehashed_at_sign_in(engine: E
     with UnitOfWork(engine, write=False) as uow:
         stored = uow.users.get(owner.id).password_hash
     assert stored != weak
+    assert stored.startswith("$argon2id$v=19$m=16,t=2,p=1$")
     assert not needs_rehash(stored)
+
+
+def test_a_password_hashed_at_production_cost_still_signs_in_under_a_cheaper_one(
+    engine: Engine, clock: FixedClock
+) -> None:
+    owner = make_world(engine, clock).owner
+    strong = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+    with UnitOfWork(engine) as uow:
+        uow.users.update(replace(owner, password_hash=strong))
+
+    assert _resolve(engine, clock, _sign_in(engine, clock, owner.email)) is not None
+    with pytest.raises(InvalidCredentials):
+        _sign_in(engine, clock, owner.email, "not the password")
 
 
 def test_a_failed_sign_in_is_in_the_audit_trail_even_though_the_caller_rolled_back(

@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 from settle import demo
 from settle.access.api_tokens import create_api_token
 from settle.clock import FixedClock, today
-from settle.config import Settings
 from settle.invoices.model import Invoice
 from settle.payments.model import PaymentMethod
 from settle.payments.service import save_card
 from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
 from settle.web.app import create_app
+from tests.configured import settings_for_tests
 
 API_VERSION = "2024-04-01"
 ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
@@ -86,7 +86,7 @@ def build_api(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Pa
     processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
     with UnitOfWork(engine) as uow:
         demo.load(uow, clock, processor)
-    settings = Settings(database_url=database_url, reconcile_every_seconds=0)
+    settings = settings_for_tests(database_url=database_url, reconcile_every_seconds=0)
     app = create_app(settings, engine, processor, clock)
     api = Api(app, TestClient(app), engine, clock, processor)
     with UnitOfWork(engine) as uow:

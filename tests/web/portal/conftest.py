@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from settle.clock import FixedClock
-from settle.config import Settings
 from settle.processor.simulated import SimulatedProcessor
 from settle.web.app import create_app
+from tests.configured import settings_for_tests
 from tests.integration.factories import PASSWORD, World, make_world
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -37,7 +37,7 @@ class Portal:
 
 
 def make_portal(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path, **settings: object) -> Portal:
-    config = Settings(database_url=database_url, **settings)  # type: ignore[arg-type]
+    config = settings_for_tests(database_url=database_url, **settings)
     processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
     app = create_app(config, engine, processor, clock)
     return Portal(TestClient(app), make_world(engine, clock), clock, engine)
