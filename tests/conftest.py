@@ -28,6 +28,9 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 def pytest_configure(config: pytest.Config) -> None:
     use_cheapest_hashing()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # each worker of pytest-xdist logs to a file of its own, scanned by that worker at its end
+        config.option.log_file = f"test-results/pytest-{worker}.log"
     if os.environ.get("CI") and not POSTGRES_URL:
         raise pytest.UsageError("CI must set SETTLE_TEST_POSTGRES_URL: the PostgreSQL tests may not be skipped there")
 
@@ -64,11 +67,14 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_card_numbers_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """After the whole suite: no full card number in any of Settle's SQLite files or the test log."""
+def no_card_numbers_left_behind(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """After the whole suite (or a worker's share of it): no full card number in any of Settle's SQLite
+    files or the test log."""
     yield
     leaked = card_numbers_in_sqlite_files(tmp_path_factory.getbasetemp())
-    log = Path("test-results/pytest.log")
+    log = Path(request.config.option.log_file or request.config.getini("log_file"))
     if log.exists() and card_numbers_in(log.read_text(errors="replace")):
         leaked[str(log)] = card_numbers_in(log.read_text(errors="replace"))
     assert not leaked, f"full card numbers found where they must never be: {leaked}"

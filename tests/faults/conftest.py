@@ -12,6 +12,8 @@ import pytest
 
 from tests.faults.harness import SUMMARY, PrivatePostgres
 
+SUMMARY_PROPERTY = "faults_summary"
+
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[PrivatePostgres]:
@@ -40,9 +42,15 @@ def logs(request: pytest.FixtureRequest) -> Iterator[Path]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     setattr(item, f"rep_{report.when}", report)
+    # The item's summary lines travel with its report: under pytest-xdist they were written in a worker.
+    report.user_properties.extend((SUMMARY_PROPERTY, line) for line in SUMMARY)
+    SUMMARY.clear()
     return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in SUMMARY:
-        terminalreporter.write_line(line)
+    reports = [report for reports in terminalreporter.stats.values() for report in reports]
+    for report in reports:
+        for name, line in getattr(report, "user_properties", ()):
+            if name == SUMMARY_PROPERTY:
+                terminalreporter.write_line(line)

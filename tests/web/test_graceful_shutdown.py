@@ -79,7 +79,7 @@ def test_sigterm_lets_the_payment_in_flight_finish_then_the_server_exits(tmp_pat
         paying = threading.Thread(target=lambda: answers.append(_pay(port, token, card, number, engine)))
 
         paying.start()
-        time.sleep(0.8)  # the charge is under way at the (slow) processor
+        _wait_for_payment_in_flight(engine, number, paying)  # then the charge is under way at the (slow) processor
         server.send_signal(signal.SIGTERM)
         paying.join(timeout=30)
         exit_code = server.wait(timeout=30)
@@ -96,6 +96,17 @@ def test_sigterm_lets_the_payment_in_flight_finish_then_the_server_exits(tmp_pat
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+def _wait_for_payment_in_flight(engine: Engine, number: str, paying: threading.Thread) -> None:
+    """Until the payment's first transaction has committed (however busy the machine is)."""
+    deadline = time.monotonic() + 60
+    while True:
+        with UnitOfWork(engine, write=False) as uow:
+            if uow.payments.in_flight_invoices([number]):
+                return
+        assert paying.is_alive() and time.monotonic() < deadline, "the payment never got under way"
+        time.sleep(0.02)
 
 
 def _pay(port: int, token: str, card: str | None, number: str, engine: Engine) -> httpx.Response:

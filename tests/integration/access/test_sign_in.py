@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from settle.access.credentials import hash_secret
 from settle.access.sessions import InvalidCredentials, Session
 from settle.access.sign_in import resolve_session, sign_in, sign_out
-from settle.accounts.model import User
 from settle.accounts import passwords
+from settle.accounts.model import User
 from settle.accounts.passwords import needs_rehash
 from settle.clock import FixedClock
 from settle.uow import UnitOfWork
