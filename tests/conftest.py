@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from settle import db
 from settle.clock import FixedClock
-from settle.schema import metadata
 from tests.card_numbers import card_numbers_in, card_numbers_in_database, card_numbers_in_sqlite_files
 from tests.configured import use_cheapest_hashing
+from tests.snapshots import empty_tables
 
 POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -80,12 +80,6 @@ def no_card_numbers_left_behind(
     assert not leaked, f"full card numbers found where they must never be: {leaked}"
 
 
-def _empty_tables(engine: Engine) -> None:
-    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty, migrated database: SQLite, and PostgreSQL when configured."""
@@ -96,7 +90,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url = request.getfixturevalue("postgres_database")
     engine = db.create_engine(url)
-    _empty_tables(engine)
+    empty_tables(engine)
     yield url
     leaked = card_numbers_in_database(engine)  # checked before the next test empties the tables
     engine.dispose()

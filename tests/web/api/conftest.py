@@ -3,11 +3,13 @@ and (for concurrency and the Azure SDK) the same app served by uvicorn on 127.0.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
 from settle.web.app import create_app
 from tests.configured import settings_for_tests
+from tests.snapshots import Snapshot
 
 API_VERSION = "2024-04-01"
 ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
@@ -82,10 +85,45 @@ class Api:
             return save_card(uow, self.clock, owner_id=self.user_id(owner), token=token, linked_to=[profile])
 
 
-def build_api(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path) -> Api:
-    processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
+@dataclass(frozen=True)
+class DemoWorld:
+    """The demo data as `demo.load` made it once: Settle's rows and the processor's ledger (its saved card)."""
+
+    rows: Snapshot
+    ledger: Path
+
+
+@pytest.fixture(scope="session")
+def demo_worlds() -> dict[tuple[str, datetime], DemoWorld]:
+    """Built once per backend and clock, the first time a test asks (see `build_api`)."""
+    return {}
+
+
+def _demo_world(engine: Engine, clock: FixedClock, ledger: Path) -> DemoWorld:
+    """Load the demo into this (empty) database, and keep a copy of it for the tests that follow."""
+    processor = SimulatedProcessor(f"sqlite:///{ledger}", clock)
     with UnitOfWork(engine) as uow:
         demo.load(uow, clock, processor)
+    processor.close()
+    return DemoWorld(Snapshot.of(engine), ledger)
+
+
+def build_api(
+    engine: Engine,
+    database_url: str,
+    clock: FixedClock,
+    tmp_path: Path,
+    worlds: dict[tuple[str, datetime], DemoWorld] | None = None,
+) -> Api:
+    """The demo data in this test's empty database (copied from `worlds` when it was built before) and the app."""
+    worlds = {} if worlds is None else worlds
+    key = (engine.dialect.name, clock.now())
+    if key in worlds:
+        worlds[key].rows.restore(engine)
+    else:
+        worlds[key] = _demo_world(engine, clock, tmp_path / "demo-processor.db")
+    shutil.copy(worlds[key].ledger, tmp_path / "processor.db")
+    processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
     settings = settings_for_tests(database_url=database_url, reconcile_every_seconds=0)
     app = create_app(settings, engine, processor, clock)
     api = Api(app, TestClient(app), engine, clock, processor)
@@ -97,8 +135,14 @@ def build_api(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Pa
 
 
 @pytest.fixture
-def api(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Api]:
-    built = build_api(engine, database_url, clock, tmp_path)
+def api(
+    engine: Engine,
+    database_url: str,
+    clock: FixedClock,
+    tmp_path: Path,
+    demo_worlds: dict[tuple[str, datetime], DemoWorld],
+) -> Iterator[Api]:
+    built = build_api(engine, database_url, clock, tmp_path, demo_worlds)
     yield built
     built.processor.close()
 
