@@ -20,15 +20,19 @@ run: $(STAMP)
 	$(BIN)/settle demo
 	$(BIN)/settle serve --host 127.0.0.1 --port 8000
 
+# The suite on every core and one more (its tests wait on databases, servers and browsers as much as they
+# compute); a fault module runs whole on one worker. TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: $(STAMP)
 	$(BIN)/ruff check settle tests bench
 	$(BIN)/ruff format --check settle tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The fault, load and fuzz suite of tests/faults with its long counts (500 kills, 20,000 payments…): by hand, not in CI.
 soak: $(STAMP)
-	SETTLE_SOAK=1 $(BIN)/pytest tests/faults
+	SETTLE_SOAK=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check settle tests bench
