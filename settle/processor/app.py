@@ -8,7 +8,7 @@ from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, StrictInt
@@ -29,6 +29,14 @@ _STATUS = {
     ErrorKind.UNAVAILABLE: 503,
 }
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+
+
+def _processor(request: Request) -> SimulatedProcessor:
+    processor: SimulatedProcessor = request.app.state.processor
+    return processor
+
+
+Ledger = Annotated[SimulatedProcessor, Depends(_processor)]  # the app's processor (app.state.processor)
 
 
 class TokenRequest(BaseModel):
@@ -60,12 +68,12 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
     _add_token_cors(app)
 
     @app.post("/v1/tokens")
-    def create_token(body: TokenRequest) -> JSONResponse:
+    def create_token(body: TokenRequest, processor: Ledger) -> JSONResponse:
         token = processor.tokenize(body.number, body.exp_month, body.exp_year, body.cvc, body.holder)
         return JSONResponse(wire.card_token_to_json(token))
 
     @app.get("/v1/tokens/{token}")
-    def find_token(token: str) -> JSONResponse:
+    def find_token(token: str, processor: Ledger) -> JSONResponse:
         found = processor.find_token(token)
         if found is None:
             message = "There is no such card token."
@@ -73,13 +81,13 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
         return JSONResponse(wire.card_token_to_json(found))
 
     @app.post("/v1/charges")
-    def create_charge(body: ChargeRequest, idempotency_key: IdempotencyKey) -> JSONResponse:
+    def create_charge(body: ChargeRequest, idempotency_key: IdempotencyKey, processor: Ledger) -> JSONResponse:
         amount = Money(body.amount_minor, body.currency)
         charge = processor.charge(body.token, amount, idempotency_key, body.description)
         return JSONResponse(wire.charge_to_json(charge))
 
     @app.get("/v1/charges/{idempotency_key:path}")
-    def find_charge(idempotency_key: str) -> JSONResponse:
+    def find_charge(idempotency_key: str, processor: Ledger) -> JSONResponse:
         charge = processor.find_charge(idempotency_key)
         if charge is None:
             message = "No charge was made with this idempotency key."
@@ -87,12 +95,12 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
         return JSONResponse(wire.charge_to_json(charge))
 
     @app.post("/v1/refunds")
-    def create_refund(body: RefundRequest, idempotency_key: IdempotencyKey) -> JSONResponse:
+    def create_refund(body: RefundRequest, idempotency_key: IdempotencyKey, processor: Ledger) -> JSONResponse:
         refund = processor.refund(body.charge_reference, Money(body.amount_minor, body.currency), idempotency_key)
         return JSONResponse(wire.refund_to_json(refund))
 
     @app.get("/challenge/{reference}", response_class=HTMLResponse)
-    def show_challenge(reference: str, request: Request, return_url: str = "") -> HTMLResponse:
+    def show_challenge(reference: str, request: Request, processor: Ledger, return_url: str = "") -> HTMLResponse:
         charge = processor.find_charge_by_reference(reference)
         if charge is None:
             return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
@@ -108,7 +116,7 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
         return _page("3-D Secure", body)
 
     @app.post("/challenge/{reference}", response_model=None)
-    async def answer_challenge(reference: str, request: Request) -> Response:
+    async def answer_challenge(reference: str, request: Request, processor: Ledger) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         action = form.get("action", [""])[0]
         if action not in ("complete", "fail"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -22,7 +22,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 def install_operations(app: FastAPI, engine: Engine) -> None:
-    head = db.head_revision(engine)
+    """The probes and the metrics, on the app's engine (app.state.engine, read at each request)."""
+    head = db.head_revision(engine)  # the newest migration this code ships: the same for every engine
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -31,8 +32,9 @@ def install_operations(app: FastAPI, engine: Engine) -> None:
         return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", include_in_schema=False)
-    def readyz() -> JSONResponse:
+    def readyz(request: Request) -> JSONResponse:
         """Readiness, for load balancers: the database answers and is at the newest migration."""
+        engine: Engine = request.app.state.engine
         try:
             with engine.connect().execution_options(settle_write=False) as connection:
                 connection.execute(text("SELECT 1"))
@@ -45,8 +47,10 @@ def install_operations(app: FastAPI, engine: Engine) -> None:
         return JSONResponse({"status": "ok", "database": "ok", "migrations": "current"})
 
     @app.get("/metrics", include_in_schema=False)
-    def prometheus() -> Response:
-        return Response(metrics.exposition(engine), media_type="text/plain; version=0.0.4; charset=utf-8")
+    def prometheus(request: Request) -> Response:
+        return Response(
+            metrics.exposition(request.app.state.engine), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
 
 class RequestContext:

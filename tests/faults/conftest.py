@@ -38,14 +38,6 @@ def logs(request: pytest.FixtureRequest) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A fault module's tests share what they count (the fuzzers' requests, a module's cluster): under
-    pytest-xdist (`--dist loadgroup`) each module runs whole on one worker."""
-    for item in items:
-        if item.path.parent == Path(__file__).parent:
-            item.add_marker(pytest.mark.xdist_group(f"faults-{item.path.stem}"))
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield

@@ -28,7 +28,7 @@ from settle.payments.model import PaymentMethod
 from settle.payments.service import save_card
 from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
-from settle.web.app import create_app
+from tests.apps import app_for
 from tests.configured import settings_for_tests
 from tests.snapshots import Snapshot
 
@@ -125,7 +125,7 @@ def build_api(
     shutil.copy(worlds[key].ledger, tmp_path / "processor.db")
     processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
     settings = settings_for_tests(database_url=database_url, reconcile_every_seconds=0)
-    app = create_app(settings, engine, processor, clock)
+    app = app_for(settings, engine, processor, clock)
     api = Api(app, TestClient(app), engine, clock, processor)
     with UnitOfWork(engine) as uow:
         for person in demo.USERS:

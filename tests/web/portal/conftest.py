@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from settle.clock import FixedClock
 from settle.processor.simulated import SimulatedProcessor
-from settle.web.app import create_app
+from tests.apps import app_for
 from tests.configured import settings_for_tests
 from tests.integration.factories import PASSWORD, World, make_world
 
@@ -39,7 +39,7 @@ class Portal:
 def make_portal(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path, **settings: object) -> Portal:
     config = settings_for_tests(database_url=database_url, **settings)
     processor = SimulatedProcessor(f"sqlite:///{tmp_path / 'processor.db'}", clock)
-    app = create_app(config, engine, processor, clock)
+    app = app_for(config, engine, processor, clock)
     return Portal(TestClient(app), make_world(engine, clock), clock, engine)
 
 
