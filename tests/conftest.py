@@ -110,7 +110,15 @@ def clock() -> FixedClock:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many tests ran on PostgreSQL, so a CI log shows they ran rather than skipped."""
+    """Say how many tests ran on PostgreSQL, so a CI log shows they ran rather than skipped, and what the
+    fault suite found."""
     passed = [report for report in terminalreporter.stats.get("passed", []) if "[postgresql" in report.nodeid]
     skipped = [report for report in terminalreporter.stats.get("skipped", []) if "[postgresql" in report.nodeid]
     terminalreporter.write_line(f"PostgreSQL tests: {len(passed)} passed, {len(skipped)} skipped")
+    # The fault suite's one line per item (tests/faults/conftest.py), carried by the reports: under
+    # pytest-xdist they were written in a worker, and this process never loads tests/faults/conftest.py.
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, line in getattr(report, "user_properties", ()):
+                if name == "faults_summary":
+                    terminalreporter.write_line(line)

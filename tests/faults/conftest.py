@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.harness import SUMMARY, PrivatePostgres
 
-SUMMARY_PROPERTY = "faults_summary"
+SUMMARY_PROPERTY = "faults_summary"  # printed at the end of the run by tests/conftest.py
 
 
 @pytest.fixture(scope="session")
@@ -46,11 +46,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.extend((SUMMARY_PROPERTY, line) for line in SUMMARY)
     SUMMARY.clear()
     return report
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    reports = [report for reports in terminalreporter.stats.values() for report in reports]
-    for report in reports:
-        for name, line in getattr(report, "user_properties", ()):
-            if name == SUMMARY_PROPERTY:
-                terminalreporter.write_line(line)
