@@ -35,17 +35,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI must set SETTLE_TEST_POSTGRES_URL: the PostgreSQL tests may not be skipped there")
 
 
-SLOWEST_FIRST = ("faults", "browser")  # minutes a file: started first, they end before the short ones do
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The fault and browser files first (each file stays whole and in order), so that under pytest-xdist
-    the other workers share the many short tests while one runs the fuzzers, instead of starting them last."""
-    here = Path(__file__).parent
-    first = [here / folder for folder in SLOWEST_FIRST]
-    items.sort(key=lambda item: next((n for n, top in enumerate(first) if top in item.path.parents), len(first)))
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (faster than migrating each time)."""
