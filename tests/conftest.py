@@ -20,6 +20,7 @@ from settle import db
 from settle.clock import FixedClock
 from tests.card_numbers import card_numbers_in, card_numbers_in_database, card_numbers_in_sqlite_files
 from tests.configured import use_cheapest_hashing
+from tests.faults.harness import SUMMARY_PROPERTY
 from tests.snapshots import empty_tables
 
 POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
@@ -120,5 +121,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for reports in terminalreporter.stats.values():
         for report in reports:
             for name, line in getattr(report, "user_properties", ()):
-                if name == "faults_summary":
+                if name == SUMMARY_PROPERTY:
                     terminalreporter.write_line(line)

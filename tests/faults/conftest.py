@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import SUMMARY, PrivatePostgres
-
-SUMMARY_PROPERTY = "faults_summary"  # printed at the end of the run by tests/conftest.py
+from tests.faults.harness import SUMMARY, SUMMARY_PROPERTY, PrivatePostgres
 
 
 @pytest.fixture(scope="session")

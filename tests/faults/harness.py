@@ -50,6 +50,7 @@ SECRET_KEY = "faults-suite-secret-key-not-for-production"
 PASSWORD = "faults-password-long-enough"
 API = "api-version=2024-04-01"
 SUMMARY: list[str] = []  # one line per item, written at the end of the run by conftest.py
+SUMMARY_PROPERTY = "faults_summary"  # the report property that carries them to tests/conftest.py
 
 
 def scaled(ci: int, soak: int) -> int:
