@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,9 @@ class Settings:
     signup: bool = True
     base_url: str = "http://127.0.0.1:8000"
     processor_url: str = ""  # a processor served elsewhere; empty: the built-in one, in this process
+    # The processor's secret key (charges, refunds, look-ups); the browser gets only the publishable key
+    # derived from it. Built in: configured or kept like secret_key; served elsewhere: must be configured.
+    processor_secret_key: str = field(default_factory=lambda: "sk_sim_" + secrets.token_urlsafe(32))
     processor_database_url: str = ""  # the built-in processor's own database
     processor_timeout_seconds: float = 10.0  # Settle's wait for a processor served elsewhere
     processor_faults: str = ""  # tests only: failures `settle processor serve` injects (processor/faults.py)
@@ -75,6 +79,7 @@ class Settings:
             signup=_flag(env.get("SETTLE_SIGNUP", "on")),
             base_url=env.get("SETTLE_BASE_URL", cls.base_url).rstrip("/"),
             processor_url=env.get("SETTLE_PROCESSOR_URL", "").rstrip("/"),
+            processor_secret_key=_processor_secret_key(env),
             processor_database_url=env.get("SETTLE_PROCESSOR_DATABASE_URL", ""),
             processor_timeout_seconds=float(env.get("SETTLE_PROCESSOR_TIMEOUT_SECONDS", cls.processor_timeout_seconds)),
             processor_faults=env.get("SETTLE_PROCESSOR_FAULTS", ""),
@@ -138,16 +143,27 @@ def _beside(database_url: str, suffix: str) -> str:
     return f"sqlite:///settle-{suffix}.db"
 
 
-def _local_secret() -> str:
-    """Without SETTLE_SECRET_KEY, a random key kept in the user's config dir (never in the repo),
-    so that sign-ins survive a restart of a development server."""
+def _processor_secret_key(env: Mapping[str, str]) -> str:
+    configured = env.get("SETTLE_PROCESSOR_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    if env.get("SETTLE_PROCESSOR_URL", "").strip():
+        raise ValueError(
+            "SETTLE_PROCESSOR_SECRET_KEY must be set: the secret key of the processor at SETTLE_PROCESSOR_URL"
+        )
+    return _local_secret("processor_secret_key", prefix="sk_sim_")
+
+
+def _local_secret(name: str = "secret_key", prefix: str = "") -> str:
+    """Without SETTLE_SECRET_KEY (or SETTLE_PROCESSOR_SECRET_KEY), a random key kept in the user's
+    config dir (never in the repo), so that sign-ins and saved cards survive a restart of a development server."""
     home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "settle"
-    path = home / "secret_key"
+    path = home / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         home.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
+        key = prefix + secrets.token_urlsafe(48)
         path.write_text(key)
         path.chmod(0o600)
         return key

@@ -138,7 +138,8 @@ def load(uow: UnitOfWork, clock: Clock, processor: Tokenizer) -> None:
     )
     _issue_invoices(uow, clock, sections)
     # The processor holds the card; Settle keeps its token, brand, last 4, expiry and holder.
-    token = processor.tokenize(VISA, 12, today(clock).year + 3, "123", "Contoso Admin")
+    made = processor.tokenize(VISA, 12, today(clock).year + 3, "123", "Contoso Admin")
+    token = processor.attach_token(made.token, owner=admin.id)
     card = save_card(uow, clock, owner_id=admin.id, token=token, linked_to=[CONTOSO_BILLING, CONTOSO_RND])
     make_default_payment_method(uow, clock, actor_id=admin.id, profile_id=CONTOSO_BILLING, method_id=card.id)
     # Contoso Billing pays automatically from today: its invoices due from now on are charged to the

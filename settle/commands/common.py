@@ -32,7 +32,10 @@ def fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    configured = Settings.from_env()
+    try:
+        configured = Settings.from_env()
+    except ValueError as error:  # a setting that is missing or wrong: its name and what it needs
+        fail(str(error))
     passwords.configure(configured)  # `users add`, `demo`: new hashes at the configured cost
     return configured
 

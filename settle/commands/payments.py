@@ -3,6 +3,7 @@ simulated processor served on its own (`settle processor serve`)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -88,21 +89,32 @@ def processor_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
 ) -> None:
-    """Serve the simulated processor on its own; point Settle at it with SETTLE_PROCESSOR_URL."""
+    """Serve the simulated processor on its own; point Settle at it with SETTLE_PROCESSOR_URL and give
+    both the same SETTLE_PROCESSOR_SECRET_KEY."""
     import uvicorn
 
     from settle.processor.app import create_processor_app
     from settle.processor.faults import Faults
+    from settle.processor.keys import ProcessorKeys
     from settle.processor.simulated import SimulatedProcessor
 
+    if not os.environ.get("SETTLE_PROCESSOR_SECRET_KEY", "").strip():
+        # Served alone it is reachable by others: it never runs with a key nobody chose.
+        fail(
+            "Set SETTLE_PROCESSOR_SECRET_KEY (for example to the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`), and the same on Settle's side."
+        )
     configured = settings()
     faults = Faults.from_spec(configured.processor_faults) if configured.processor_faults else None
     base_url = f"http://{host}:{port}"
     processor = SimulatedProcessor(configured.processor_ledger_url, clock, challenge_base_url=base_url, faults=faults)
     out.print(f"Simulated processor on {base_url} (ledger: {safe_url(configured.processor_ledger_url)})")
+    out.print(f"3-D Secure returns only to pages under {configured.base_url} (SETTLE_BASE_URL)")
     if faults is not None:
         out.print(f"Injecting faults: {configured.processor_faults}")
-    uvicorn.run(create_processor_app(processor), host=host, port=port, log_level="info")
+    app = create_processor_app(processor, ProcessorKeys(configured.processor_secret_key), configured.base_url)
+    # No access log: a challenge link's path is the card holder's secret.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 def tokenizer() -> Tokenizer:

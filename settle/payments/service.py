@@ -25,6 +25,7 @@ from settle.payments.model import (
     PaymentStatus,
     receipt_number,
 )
+from settle.processor.errors import TokenAlreadyAttached, TokenExpired, UnknownToken
 from settle.processor.interface import CardToken, Processor
 from settle.uow import UnitOfWork
 
@@ -32,6 +33,11 @@ from settle.uow import UnitOfWork
 class UnknownCardToken(Invalid):
     code = "UnknownCardToken"
     message = N_("The card could not be saved: the processor does not know this card token. Enter the card again.")
+
+
+class CardTokenSpent(Invalid):
+    code = "CardTokenSpent"
+    message = N_("The card could not be saved: its card token was already used or has expired. Enter the card again.")
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,12 @@ def add_card(
 ) -> PaymentMethod:
     """Link a card the browser tokenised at the processor to a billing profile."""
     profile = _profile_to_manage(uow, actor_id, profile_id)
-    token = processor.find_token(token_id)
-    if token is None:
-        raise UnknownCardToken()
+    try:  # a token is claimed once: one another browser made, or one already saved, is refused
+        token = processor.attach_token(token_id, owner=actor_id)
+    except UnknownToken as error:
+        raise UnknownCardToken() from error
+    except (TokenAlreadyAttached, TokenExpired) as error:
+        raise CardTokenSpent() from error
     method = save_card(
         uow, clock, owner_id=actor_id, token=token, linked_to=[profile.id], client_address=client_address
     )

@@ -18,6 +18,7 @@ from settle.errors import ErrorKind, Invalid, SettleError
 from settle.money import Money
 from settle.processor import wire
 from settle.processor.interface import ChargeStatus
+from settle.processor.keys import ProcessorKeys
 from settle.processor.simulated import SimulatedProcessor
 
 _STATUS = {
@@ -36,7 +37,29 @@ def _processor(request: Request) -> SimulatedProcessor:
     return processor
 
 
+class _Unauthenticated(Exception):
+    """No key, or not the key this route needs: 401, and nothing is done."""
+
+
+def _presented_key(request: Request) -> str:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def _secret_caller(request: Request) -> None:
+    keys: ProcessorKeys = request.app.state.keys
+    if not keys.is_secret(_presented_key(request)):
+        raise _Unauthenticated()
+
+
+def _tokenizing_caller(request: Request) -> None:
+    keys: ProcessorKeys = request.app.state.keys
+    if not keys.may_tokenize(_presented_key(request)):
+        raise _Unauthenticated()
+
+
 Ledger = Annotated[SimulatedProcessor, Depends(_processor)]  # the app's processor (app.state.processor)
+SECRET = [Depends(_secret_caller)]  # charges, refunds, look-ups: Settle's server, holding the secret key
 
 
 class TokenRequest(BaseModel):
@@ -60,19 +83,28 @@ class RefundRequest(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
 
 
-def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
-    """The app; Settle's server mounts it at /processor, or it runs on its own."""
+class AttachRequest(BaseModel):
+    owner: str = Field(min_length=1, max_length=100)
+
+
+def create_processor_app(processor: SimulatedProcessor, keys: ProcessorKeys, return_base_url: str) -> FastAPI:
+    """The app; Settle's server mounts it at /processor, or it runs on its own. After a 3-D Secure
+    challenge the card holder is sent back only to a page under `return_base_url` (SETTLE_BASE_URL)."""
     app = FastAPI(title="Settle simulated processor", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.processor = processor
+    app.state.processor, app.state.keys, app.state.return_base_url = processor, keys, return_base_url.rstrip("/")
     _add_error_answers(app)
     _add_token_cors(app)
 
-    @app.post("/v1/tokens")
+    @app.post("/v1/tokens", dependencies=[Depends(_tokenizing_caller)])
     def create_token(body: TokenRequest, processor: Ledger) -> JSONResponse:
         token = processor.tokenize(body.number, body.exp_month, body.exp_year, body.cvc, body.holder)
         return JSONResponse(wire.card_token_to_json(token))
 
-    @app.get("/v1/tokens/{token}")
+    @app.post("/v1/tokens/{token}/attach", dependencies=SECRET)
+    def attach_token(token: str, body: AttachRequest, processor: Ledger) -> JSONResponse:
+        return JSONResponse(wire.card_token_to_json(processor.attach_token(token, body.owner)))
+
+    @app.get("/v1/tokens/{token}", dependencies=SECRET)
     def find_token(token: str, processor: Ledger) -> JSONResponse:
         found = processor.find_token(token)
         if found is None:
@@ -80,13 +112,13 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
             return JSONResponse({"error": {"code": "TokenNotFound", "message": message}}, status_code=404)
         return JSONResponse(wire.card_token_to_json(found))
 
-    @app.post("/v1/charges")
+    @app.post("/v1/charges", dependencies=SECRET)
     def create_charge(body: ChargeRequest, idempotency_key: IdempotencyKey, processor: Ledger) -> JSONResponse:
         amount = Money(body.amount_minor, body.currency)
         charge = processor.charge(body.token, amount, idempotency_key, body.description)
         return JSONResponse(wire.charge_to_json(charge))
 
-    @app.get("/v1/charges/{idempotency_key:path}")
+    @app.get("/v1/charges/{idempotency_key:path}", dependencies=SECRET)
     def find_charge(idempotency_key: str, processor: Ledger) -> JSONResponse:
         charge = processor.find_charge(idempotency_key)
         if charge is None:
@@ -94,38 +126,41 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
             return JSONResponse({"error": {"code": "ChargeNotFound", "message": message}}, status_code=404)
         return JSONResponse(wire.charge_to_json(charge))
 
-    @app.post("/v1/refunds")
+    @app.post("/v1/refunds", dependencies=SECRET)
     def create_refund(body: RefundRequest, idempotency_key: IdempotencyKey, processor: Ledger) -> JSONResponse:
         refund = processor.refund(body.charge_reference, Money(body.amount_minor, body.currency), idempotency_key)
         return JSONResponse(wire.refund_to_json(refund))
 
-    @app.get("/challenge/{reference}", response_class=HTMLResponse)
-    def show_challenge(reference: str, request: Request, processor: Ledger, return_url: str = "") -> HTMLResponse:
-        charge = processor.find_charge_by_reference(reference)
+    # The challenge is the card holder's page: its link's secret (not the charge's reference, which
+    # receipts print) is what lets them in, as a bank's 3-D Secure page does.
+    @app.get("/challenge/{challenge}", response_class=HTMLResponse)
+    def show_challenge(challenge: str, request: Request, processor: Ledger, return_url: str = "") -> HTMLResponse:
+        charge = processor.find_charge_by_challenge(challenge)
         if charge is None:
             return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
         if charge.status is not ChargeStatus.REQUIRES_ACTION:
-            return _done_page(charge.status, _safe_return_url(return_url, request))
+            return _done_page(charge.status, _safe_return_url(return_url, request.app.state.return_base_url))
         body = (
             f"<p>Your bank asks you to confirm a payment of <strong>{escape(str(charge.amount))}</strong>.</p>"
-            f'<form method="post" action="{escape(reference)}">'
+            f'<form method="post" action="{escape(challenge)}">'
             f'<input type="hidden" name="return_url" value="{escape(return_url)}">'
             '<button type="submit" name="action" value="complete">Complete</button> '
             '<button type="submit" name="action" value="fail">Fail</button></form>'
         )
         return _page("3-D Secure", body)
 
-    @app.post("/challenge/{reference}", response_model=None)
-    async def answer_challenge(reference: str, request: Request, processor: Ledger) -> Response:
+    @app.post("/challenge/{challenge}", response_model=None)
+    async def answer_challenge(challenge: str, request: Request, processor: Ledger) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         action = form.get("action", [""])[0]
         if action not in ("complete", "fail"):
             return _page("3-D Secure", "<p>Choose Complete or Fail.</p>", status_code=400)
-        if await run_in_threadpool(processor.find_charge_by_reference, reference) is None:
+        found = await run_in_threadpool(processor.find_charge_by_challenge, challenge)
+        if found is None:
             return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
-        charge = await run_in_threadpool(processor.complete_challenge, reference, action == "complete")
+        charge = await run_in_threadpool(processor.complete_challenge, found.reference, action == "complete")
         return_url = form.get("return_url", [request.query_params.get("return_url", "")])[0]
-        safe = _safe_return_url(return_url, request)
+        safe = _safe_return_url(return_url, request.app.state.return_base_url)
         if safe is not None:
             return RedirectResponse(safe, status_code=303)
         return _done_page(charge.status, None)
@@ -134,6 +169,12 @@ def create_processor_app(processor: SimulatedProcessor) -> FastAPI:
 
 
 def _add_error_answers(app: FastAPI) -> None:
+    @app.exception_handler(_Unauthenticated)
+    async def unauthenticated(_request: Request, _error: Exception) -> JSONResponse:
+        message = "Send the processor's key as 'Authorization: Bearer <key>'; this one is missing or wrong."
+        body = {"error": {"code": "Unauthenticated", "message": message, "params": {}}}
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
     @app.exception_handler(SettleError)
     async def settle_error(_request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, SettleError)
@@ -151,7 +192,7 @@ def _add_token_cors(app: FastAPI) -> None:
     cors = {
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": "POST",
-        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
         "Access-Control-Max-Age": "600",
     }
 
@@ -166,17 +207,17 @@ def _add_token_cors(app: FastAPI) -> None:
         return response
 
 
-def _safe_return_url(return_url: str, request: Request) -> str | None:
-    """Redirect only back to this host or to 127.0.0.1, never to wherever a link says."""
-    if not return_url or any(char in return_url for char in "\\\r\n\t ") or return_url.startswith("//"):
+def _safe_return_url(return_url: str, base_url: str) -> str | None:
+    """Send the card holder back only to a page under Settle's base URL, never to wherever a link says."""
+    if not return_url or any(char in return_url for char in "\\\r\n\t "):
         return None
-    parts = urlsplit(return_url)
-    if not parts.scheme and not parts.netloc and return_url.startswith("/"):
-        return return_url
-    ours = parts.hostname == "127.0.0.1" or parts.netloc == request.url.netloc
-    if parts.scheme in ("http", "https") and parts.username is None and parts.password is None and ours:
-        return return_url
-    return None
+    parts, base = urlsplit(return_url), urlsplit(base_url)
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) or parts.username or parts.password:
+        return None
+    if ".." in parts.path.split("/"):  # /settle/../elsewhere leaves the base once the browser resolves it
+        return None
+    under = base.path.rstrip("/") + "/"
+    return return_url if (parts.path.rstrip("/") + "/").startswith(under) else None
 
 
 def _done_page(status: ChargeStatus, return_url: str | None) -> HTMLResponse:

@@ -3,6 +3,7 @@ processor that speaks the same API). Time-outs and 5xx answers mean the outcome 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -12,12 +13,22 @@ from settle.money import Money
 from settle.processor import wire
 from settle.processor.interface import CardToken, Charge, ProcessorUnavailable, Refund
 
+log = logging.getLogger("settle.processor")
+
+
+class ProcessorKeyRefused(ProcessorUnavailable):
+    """The processor refused Settle's secret key: nothing was done. Payments in flight wait, as for an
+    outage, and reconcile finishes them once the key is right."""
+
+    code = "ProcessorKeyRefused"
+
 
 class HttpProcessor:
     """Implements `Processor`; raises ProcessorUnavailable when it cannot know what happened."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    def __init__(self, base_url: str, secret_key: str, timeout: float = 10.0) -> None:
+        headers = {"Authorization": f"Bearer {secret_key}"}
+        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
 
     def close(self) -> None:
         self._client.close()
@@ -30,6 +41,10 @@ class HttpProcessor:
     def find_token(self, token: str) -> CardToken | None:
         response = self._send("GET", f"/v1/tokens/{quote(token, safe='')}", absent_ok=True)
         return None if response.status_code == 404 else wire.card_token_from_json(response.json())
+
+    def attach_token(self, token: str, owner: str) -> CardToken:
+        response = self._send("POST", f"/v1/tokens/{quote(token, safe='')}/attach", json={"owner": owner})
+        return wire.card_token_from_json(response.json())
 
     def charge(self, token: str, amount: Money, idempotency_key: str, description: str) -> Charge:
         """Charge the card once per idempotency key: the same key again returns the first charge."""
@@ -49,12 +64,26 @@ class HttpProcessor:
         return wire.refund_from_json(response.json())
 
     def _send(self, method: str, path: str, *, absent_ok: bool = False, **kwargs: Any) -> httpx.Response:
+        # A kept-alive connection the server has just closed fails at once, before an answer: asked again
+        # on a new one. Safe for look-ups and for what carries an Idempotency-Key (the same key is the same
+        # charge or refund); not for an attach, which a second time would find the token spent.
+        again = method == "GET" or "Idempotency-Key" in kwargs.get("headers", {})
         try:
-            response = self._client.request(method, path, **kwargs)
+            try:
+                response = self._client.request(method, path, **kwargs)
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as error:
+                if not again:
+                    raise
+                log.warning("the processor dropped the connection (%r); asking again: %s %s", error, method, path)
+                response = self._client.request(method, path, **kwargs)
         except httpx.TransportError as error:  # time-outs included: the request may or may not have arrived
+            log.warning("no answer from the processor (%r): %s %s", error, method, path)
             raise ProcessorUnavailable() from error
         if response.status_code >= 500:
             raise ProcessorUnavailable()
+        if response.status_code == 401:
+            log.error("the processor at %s refused SETTLE_PROCESSOR_SECRET_KEY", self._client.base_url)
+            raise ProcessorKeyRefused()
         if response.status_code == 404 and absent_ok:
             return response
         if response.status_code >= 400:

@@ -12,7 +12,9 @@ from settle.processor.simulated import SimulatedProcessor
 def build_processor(settings: Settings, clock: Clock) -> HttpProcessor | SimulatedProcessor:
     """Either one is a Processor and a Tokenizer (see interface.py)."""
     if settings.processor_url:
-        return HttpProcessor(settings.processor_url, timeout=settings.processor_timeout_seconds)
+        return HttpProcessor(
+            settings.processor_url, settings.processor_secret_key, timeout=settings.processor_timeout_seconds
+        )
     return build_simulated(settings, clock)
 
 

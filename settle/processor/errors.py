@@ -11,6 +11,16 @@ class UnknownToken(Invalid):
     message = N_("The card token '{token}' is not known to the processor.")
 
 
+class TokenAlreadyAttached(Invalid):
+    code = "TokenAlreadyAttached"
+    message = N_("The card token '{token}' was already used. Enter the card again.")
+
+
+class TokenExpired(Invalid):
+    code = "TokenExpired"
+    message = N_("The card token '{token}' has expired. Enter the card again.")
+
+
 class UnknownCharge(Invalid):
     code = "UnknownCharge"
     message = N_("The charge '{reference}' is not known to the processor.")
@@ -49,6 +59,8 @@ ERRORS_BY_CODE: dict[str, type[Invalid]] = {
         cards.CardExpiredAtTokenization,
         cards.InvalidCvc,
         UnknownToken,
+        TokenAlreadyAttached,
+        TokenExpired,
         UnknownCharge,
         IdempotencyKeyReused,
         InvalidIdempotencyKey,

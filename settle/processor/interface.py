@@ -74,8 +74,14 @@ class Processor(Protocol):
         """What the processor knows of a card token (Settle never trusts the browser's word on it)."""
         ...
 
+    def attach_token(self, token: str, owner: str) -> CardToken:
+        """Claim a token the browser just made for `owner`, once; raises if it is unknown, spent or stale."""
+        ...
+
 
 class Tokenizer(Protocol):
     """What the browser does at the processor; the demo data and tests do it directly."""
 
     def tokenize(self, number: str, expiry_month: int, expiry_year: int, cvc: str, holder: str) -> CardToken: ...
+
+    def attach_token(self, token: str, owner: str) -> CardToken: ...

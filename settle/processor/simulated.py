@@ -29,6 +29,8 @@ from settle.processor.errors import (
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     RefundExceedsRemaining,
+    TokenAlreadyAttached,
+    TokenExpired,
     UnknownCharge,
     UnknownToken,
 )
@@ -40,6 +42,14 @@ log = logging.getLogger("settle.processor")
 
 def _new_id(prefix: str) -> str:
     return prefix + secrets.token_hex(12)
+
+
+def _new_secret(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(24)
+
+
+def _to_token(row: sa.Row[Any]) -> CardToken:
+    return CardToken(**{name: getattr(row, name) for name in CardToken.__dataclass_fields__})
 
 
 def _check_request(amount: Money, idempotency_key: str) -> None:
@@ -59,16 +69,18 @@ class SimulatedProcessor:
         challenge_base_url: str = "http://127.0.0.1:8000/processor",
         faults: Faults | None = None,
         challenge_timeout: timedelta = timedelta(minutes=15),
+        token_lifetime: timedelta = timedelta(minutes=30),
     ) -> None:
         self._engine = db.create_engine(url)
         self._clock = clock
         self._challenge_base_url = challenge_base_url.rstrip("/")
         self.faults = faults
         self.challenge_timeout = challenge_timeout
+        self.token_lifetime = token_lifetime
         with self._engine.begin() as connection:
             if db.is_postgres(connection):  # several workers start at once: one creates the tables
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('settle.processor.tables'))")
-            store.metadata.create_all(connection)
+            store.create_tables(connection)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -100,9 +112,22 @@ class SimulatedProcessor:
             row = store.token_row(connection, token)
         if row is None:
             return None
-        fields = row._asdict()
-        del fields["behaviour"], fields["created_at"]
-        return CardToken(**fields)
+        return _to_token(row)
+
+    def attach_token(self, token: str, owner: str) -> CardToken:
+        """Give a fresh token to one owner, once: a token another browser made, one already saved, or
+        one older than `token_lifetime` is refused, so a token is worth nothing to whoever finds it."""
+        with self._write() as connection:
+            row = store.token_row(connection, token)
+            if row is None:
+                raise UnknownToken(token=token)
+            if row.attached_at is not None:
+                raise TokenAlreadyAttached(token=token)
+            if row.created_at + self.token_lifetime < self._clock.now():
+                raise TokenExpired(token=token)
+            if not store.attach_token(connection, token, owner, self._clock.now()):
+                raise TokenAlreadyAttached(token=token)  # a concurrent attach won
+        return _to_token(row)
 
     def charge(self, token: str, amount: Money, idempotency_key: str, description: str) -> Charge:
         """Charge the card once per idempotency key: the same key again returns the first charge."""
@@ -157,6 +182,7 @@ class SimulatedProcessor:
             "decline_code": decline_code,
             "created_at": now,
             "completed_at": None if status is ChargeStatus.REQUIRES_ACTION else now,
+            "challenge_id": _new_secret("chl_") if status is ChargeStatus.REQUIRES_ACTION else None,
         }
 
     def complete_challenge(self, reference: str, approve: bool) -> Charge:
@@ -180,6 +206,12 @@ class SimulatedProcessor:
     def find_charge_by_reference(self, reference: str) -> Charge | None:
         with self._read() as connection:
             row = store.charge_by_reference(connection, reference)
+        return None if row is None else self._expire_if_abandoned(self._to_charge(row))
+
+    def find_charge_by_challenge(self, challenge_id: str) -> Charge | None:
+        """The charge whose 3-D Secure link carries this secret (the reference alone opens nothing)."""
+        with self._read() as connection:
+            row = store.charge_by_challenge(connection, challenge_id)
         return None if row is None else self._expire_if_abandoned(self._to_charge(row))
 
     def _expire_if_abandoned(self, charge: Charge) -> Charge:
@@ -283,8 +315,8 @@ class SimulatedProcessor:
             status=status,
             decline_code=row.decline_code,
             challenge_url=(
-                f"{self._challenge_base_url}/challenge/{row.reference}"
-                if status is ChargeStatus.REQUIRES_ACTION
+                f"{self._challenge_base_url}/challenge/{row.challenge_id}"
+                if status is ChargeStatus.REQUIRES_ACTION and row.challenge_id
                 else None
             ),
         )

@@ -36,6 +36,9 @@ tokens = sa.Table(
     sa.Column("funding", sa.String(10), nullable=False),
     sa.Column("behaviour", sa.String(30), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # A token is attached to one owner once, shortly after it was made; then it is spent (card_tokens.py).
+    sa.Column("attached_at", UTCDateTime),
+    sa.Column("owner", sa.String(100)),
 )
 
 charges = sa.Table(
@@ -53,6 +56,8 @@ charges = sa.Table(
     sa.Column("decline_code", sa.String(40)),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("completed_at", UTCDateTime),
+    # The secret part of a 3-D Secure challenge's link: only the payer Settle gave the link to can answer.
+    sa.Column("challenge_id", sa.String(60), unique=True),
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
 )
 
@@ -74,8 +79,35 @@ _TOKEN = sa.select(tokens).where(tokens.c.token == sa.bindparam("token"))
 _CHARGE_BY_KEY = sa.select(charges).where(charges.c.idempotency_key == sa.bindparam("key"))
 
 
+# Columns added to a ledger made by an earlier version (create_all adds tables, never columns).
+_ADDED_COLUMNS = [tokens.c.attached_at, tokens.c.owner, charges.c.challenge_id]
+
+
+def create_tables(connection: sa.Connection) -> None:
+    metadata.create_all(connection)
+    present = sa.inspect(connection)
+    for column in _ADDED_COLUMNS:
+        if column.name in {found["name"] for found in present.get_columns(column.table.name)}:
+            continue
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE {column.table.name} ADD COLUMN {column.name} {kind}")
+        if column is tokens.c.attached_at:  # the tokens already there were attached when they were saved
+            connection.execute(tokens.update().values(attached_at=tokens.c.created_at))
+
+
 def insert_token(connection: sa.Connection, **values: Any) -> None:
     connection.execute(tokens.insert().values(**values))
+
+
+def attach_token(connection: sa.Connection, token: str, owner: str, at: datetime) -> bool:
+    """Mark a token attached to `owner`, only if it was not yet: False if another attach came first."""
+    fresh = tokens.update().where(tokens.c.token == token, tokens.c.attached_at.is_(None))
+    result = connection.execute(fresh.values(attached_at=at, owner=owner))
+    return result.rowcount == 1
+
+
+def charge_by_challenge(connection: sa.Connection, challenge_id: str) -> sa.Row[Any] | None:
+    return connection.execute(sa.select(charges).where(charges.c.challenge_id == challenge_id)).first()
 
 
 def token_row(connection: sa.Connection, token: str) -> sa.Row[Any] | None:

@@ -25,6 +25,7 @@ from settle.payments.paying import reconcile
 from settle.processor.app import create_processor_app
 from settle.processor.configured import build_processor
 from settle.processor.interface import Processor
+from settle.processor.keys import ProcessorKeys
 from settle.processor.simulated import SimulatedProcessor
 from settle.web.api import create_api_router, install_api_error_handlers
 from settle.web.operations import RequestContext, install_operations
@@ -49,10 +50,13 @@ def create_app(
     processor = processor or build_processor(settings, clock)
     app = FastAPI(title="Settle", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings, app.state.engine, app.state.processor, app.state.clock = settings, engine, processor, clock
-    # The browser sends card numbers straight to the processor's tokenization endpoint, never to Settle.
+    # The browser sends card numbers straight to the processor's tokenization endpoint, never to Settle,
+    # with the publishable key: it can make tokens and nothing else.
+    keys = ProcessorKeys(settings.processor_secret_key)
     app.state.tokenize_url = f"{settings.processor_url or '/processor'}/v1/tokens"
+    app.state.publishable_key = keys.publishable
     if isinstance(processor, SimulatedProcessor):
-        app.mount("/processor", create_processor_app(processor))
+        app.mount("/processor", create_processor_app(processor, keys, settings.base_url))
 
     install_operations(app, engine)  # /healthz, /readyz, /metrics
     install_portal(app)

@@ -47,6 +47,7 @@ SOAK = os.environ.get("SETTLE_SOAK", "") not in ("", "0")
 VISA = "4242424242424242"  # always succeeds
 DECLINED = "4000000000000002"  # always declined
 SECRET_KEY = "faults-suite-secret-key-not-for-production"
+PROCESSOR_SECRET_KEY = "sk_sim_faults-suite-processor-key-not-for-production"  # both sides hold it
 PASSWORD = "faults-password-long-enough"
 API = "api-version=2024-04-01"
 SUMMARY: list[str] = []  # one line per item, written at the end of the run by conftest.py
@@ -133,6 +134,7 @@ def server_env(database_url: str, processor_url: str, **extra: str) -> dict[str,
         **env,
         "SETTLE_DATABASE_URL": database_url,
         "SETTLE_SECRET_KEY": SECRET_KEY,
+        "SETTLE_PROCESSOR_SECRET_KEY": PROCESSOR_SECRET_KEY,
         "SETTLE_RECONCILE_EVERY_SECONDS": "0",
         **({"SETTLE_PROCESSOR_URL": processor_url} if processor_url else {}),
         **extra,
@@ -148,7 +150,11 @@ def settle_server(name: str, database_url: str, processor_url: str, logs: Path, 
 def processor_server(ledger_url: str, logs: Path, faults: str = "", name: str = "processor") -> Service:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("SETTLE_")}
-    env |= {"SETTLE_PROCESSOR_DATABASE_URL": ledger_url, "SETTLE_PROCESSOR_FAULTS": faults}
+    env |= {
+        "SETTLE_PROCESSOR_DATABASE_URL": ledger_url,
+        "SETTLE_PROCESSOR_FAULTS": faults,
+        "SETTLE_PROCESSOR_SECRET_KEY": PROCESSOR_SECRET_KEY,
+    }
     command = settle_command("processor", "serve", "--host", "127.0.0.1", "--port", str(port))
     return Service(name, command, env, port, logs, "/v1/charges/readiness-probe")
 
@@ -258,7 +264,7 @@ def build_world(
     default) and `invoices` due invoices of different amounts."""
     clock = SystemClock()
     engine = db.create_engine(database_url)
-    tokenizer = HttpProcessor(processor_url)
+    tokenizer = HttpProcessor(processor_url, PROCESSOR_SECRET_KEY)
     try:
         with UnitOfWork(engine) as uow:
             email = f"owner-{uuid.uuid4().hex[:8]}@faults.example"

@@ -20,6 +20,7 @@ from settle import db
 from settle.processor.client import HttpProcessor
 from tests.faults.harness import (
     API,
+    PROCESSOR_SECRET_KEY,
     PrivatePostgres,
     World,
     add_saved_card,
@@ -73,7 +74,7 @@ def test_a_mixed_load_from_32_clients_on_two_workers_has_no_errors(cluster: Priv
 def _spare_cards(world: World, processor_url: str, count: int) -> list[str]:
     """Cards besides the default, for the payment-method changes to remove."""
     engine = db.create_engine(world.database_url)
-    tokenizer = HttpProcessor(processor_url)
+    tokenizer = HttpProcessor(processor_url, PROCESSOR_SECRET_KEY)
     try:
         return [add_saved_card(engine, tokenizer, world, "5555555555554444") for _ in range(count)]
     finally:

@@ -37,6 +37,7 @@ from settle.uow import UnitOfWork
 from tests.faults.harness import (
     API,
     PASSWORD,
+    PROCESSOR_SECRET_KEY,
     Answer,
     PrivatePostgres,
     Service,
@@ -114,7 +115,7 @@ def test_removing_a_card_while_it_pays_never_leaves_a_charge_after_the_removal(s
     world = stage.world
     numbers = list(world.invoices)[1 : 1 + ROUNDS]
     jitter = random.Random(3)
-    tokenizer = HttpProcessor(stage.processor.url)
+    tokenizer = HttpProcessor(stage.processor.url, PROCESSOR_SECRET_KEY)
     engine = db.create_engine(world.database_url)
     outcomes: Counter[str] = Counter()
     cards: dict[str, str] = {}

@@ -55,10 +55,17 @@ def test_pay_as_the_admin_pays_once_and_a_reader_is_refused(env: dict[str, str])
     assert "Checked 0 payment(s)" in _settle(env, "reconcile").stdout
 
 
+PROCESSOR_KEY = "sk_sim_cli-tests-processor-key"
+
+
 @pytest.fixture
 def processor_server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    server_env = {**env, "SETTLE_PROCESSOR_DATABASE_URL": f"sqlite:///{tmp_path / 'alone-processor.db'}"}
+    server_env = {
+        **env,
+        "SETTLE_PROCESSOR_DATABASE_URL": f"sqlite:///{tmp_path / 'alone-processor.db'}",
+        "SETTLE_PROCESSOR_SECRET_KEY": PROCESSOR_KEY,
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "settle.cli", "processor", "serve", "--port", str(port)],
         env=server_env,
@@ -82,8 +89,37 @@ def processor_server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
 
 
 def test_settle_pays_through_a_processor_served_alone(env: dict[str, str], processor_server: str) -> None:
-    env = {**env, "SETTLE_PROCESSOR_URL": processor_server}
+    env = {**env, "SETTLE_PROCESSOR_URL": processor_server, "SETTLE_PROCESSOR_SECRET_KEY": PROCESSOR_KEY}
     _demo(env)  # the demo card is tokenised at that processor
     paid = _settle(env, "pay", NEWEST_CONTOSO_INVOICE, "--as", "admin@contoso.example")
     assert paid.returncode == 0, paid.stderr
     assert "receipt" in paid.stdout
+    anonymous = httpx.get(f"{processor_server}/v1/charges/anything", timeout=10)
+    assert anonymous.status_code == 401  # served alone, it is as closed as built in
+
+
+def test_a_processor_served_alone_refuses_to_start_without_a_secret_key(env: dict[str, str]) -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "settle.cli", "processor", "serve", "--port", str(_free_port())],
+        env={key: value for key, value in env.items() if key != "SETTLE_PROCESSOR_SECRET_KEY"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 1 and "SETTLE_PROCESSOR_SECRET_KEY" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+def test_settle_with_the_wrong_processor_key_charges_nothing(env: dict[str, str], processor_server: str) -> None:
+    env = {**env, "SETTLE_PROCESSOR_URL": processor_server, "SETTLE_PROCESSOR_SECRET_KEY": PROCESSOR_KEY}
+    _demo(env)
+    unconfigured = {key: value for key, value in env.items() if key != "SETTLE_PROCESSOR_SECRET_KEY"}
+    refused = _settle(unconfigured, "pay", NEWEST_CONTOSO_INVOICE, "--as", "admin@contoso.example")
+    assert refused.returncode != 0 and "SETTLE_PROCESSOR_SECRET_KEY" in refused.stderr
+    wrong = {**env, "SETTLE_PROCESSOR_SECRET_KEY": "sk_sim_guessed"}
+    paid = _settle(wrong, "pay", NEWEST_CONTOSO_INVOICE, "--as", "admin@contoso.example")
+    assert (
+        "receipt" not in paid.stdout and "Paid" not in _settle(env, "invoices", "show", NEWEST_CONTOSO_INVOICE).stdout
+    )
+    finished = _settle(env, "reconcile", "--older-than", "0")  # with the right key the payment ends: not charged
+    assert finished.returncode == 0 and "Checked 1 payment(s): 0 succeeded, 1 failed" in finished.stdout

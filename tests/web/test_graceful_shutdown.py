@@ -52,12 +52,16 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
 def test_sigterm_lets_the_payment_in_flight_finish_then_the_server_exits(tmp_path: Path) -> None:
     processor_port, port = _free_port(), _free_port()
     base = {key: value for key, value in os.environ.items() if not key.startswith("SETTLE_")}
-    ledger = {"SETTLE_PROCESSOR_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
+    ledger = {
+        "SETTLE_PROCESSOR_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "SETTLE_PROCESSOR_SECRET_KEY": "sk_sim_graceful-shutdown",
+    }
     processor_env = {**base, **ledger, "SETTLE_PROCESSOR_FAULTS": "slow=1.0,slow_seconds=2.0"}  # every charge: 2 s
     env = {
         **base,
         "SETTLE_DATABASE_URL": f"sqlite:///{tmp_path / 'settle.db'}",
         "SETTLE_PROCESSOR_URL": f"http://127.0.0.1:{processor_port}",
+        "SETTLE_PROCESSOR_SECRET_KEY": ledger["SETTLE_PROCESSOR_SECRET_KEY"],
         "SETTLE_SECRET_KEY": "graceful-shutdown-secret-key",
         "SETTLE_RECONCILE_EVERY_SECONDS": "0",
     }

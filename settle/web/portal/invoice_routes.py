@@ -197,6 +197,7 @@ def _with_blade(
         "error": error,
         "idempotency_key": secrets.token_urlsafe(18),
         "tokenize_url": request.app.state.tokenize_url,
+        "publishable_key": request.app.state.publishable_key,
         "action": f"/billing/invoices/{number}/pay?" + urlencode({"scope": scope} if scope else {}),
         "faq": get_article(PAYMENT_METHOD_FAQ, visitor(request).locale),  # why a card is declined, and what to do
     }
@@ -261,7 +262,10 @@ def _after(request: Request, user: User, number: str, scope: str, outcome: Payme
         reason = gettext(visitor(request).locale, DECLINE_MESSAGES[outcome.code])
         return _with_blade(request, user, number, scope, error=reason, status_code=402)
     if isinstance(outcome, RequiresAction):
-        confirm_url = f"/billing/invoices/{number}/pay/confirm?" + urlencode(back | {"payment": outcome.payment.id})
+        # Absolute, under SETTLE_BASE_URL: the only place the card holder's bank will send them back to.
+        base = request.app.state.settings.base_url
+        query = urlencode(back | {"payment": outcome.payment.id})
+        confirm_url = f"{base}/billing/invoices/{number}/pay/confirm?{query}"
         return RedirectResponse(f"{outcome.challenge_url}?{urlencode({'return_url': confirm_url})}", status_code=303)
     if isinstance(outcome, InProgress):
         return RedirectResponse("/billing/invoices?" + urlencode(back | {"pending": number}), status_code=303)

@@ -65,6 +65,7 @@ def _methods_page(
         wallets=wallets,
         error=error,
         tokenize_url=app.tokenize_url,
+        publishable_key=app.publishable_key,
         **extra,
     )
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,18 +19,23 @@ from settle.clock import FixedClock
 from settle.money import Money
 from settle.processor.app import create_processor_app
 from settle.processor.cards import InvalidCardNumber
-from settle.processor.client import HttpProcessor
+from settle.processor.client import HttpProcessor, ProcessorKeyRefused
 from settle.processor.errors import RefundExceedsRemaining
 from settle.processor.faults import Fault, Faults
 from settle.processor.interface import Charge, ChargeStatus, ProcessorUnavailable
+from settle.processor.keys import ProcessorKeys
 from settle.processor.simulated import SimulatedProcessor
 
 CARD = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123", "holder": "Jane Doe"}
+KEYS = ProcessorKeys("sk_sim_processor-app-tests")
+EUR_100 = Money(10000, "EUR")
+SHOP = "http://127.0.0.1:8000"  # Settle's base URL: the only place a card holder is sent back to
 
 
 @pytest.fixture
 def client(processor: SimulatedProcessor) -> TestClient:
-    return TestClient(create_processor_app(processor))
+    """Settle's server, as it calls the processor: with the secret key."""
+    return TestClient(create_processor_app(processor, KEYS, SHOP), headers={"Authorization": f"Bearer {KEYS.secret}"})
 
 
 def _charge(client: TestClient, number: str, key: str = "key-1") -> httpx.Response:
@@ -38,10 +44,16 @@ def _charge(client: TestClient, number: str, key: str = "key-1") -> httpx.Respon
     return client.post("/v1/charges", json=body, headers={"Idempotency-Key": key})
 
 
+def _challenge_path(charge: dict[str, str]) -> str:
+    return urlsplit(charge["challenge_url"]).path.removeprefix("/processor")
+
+
 def test_the_browser_may_post_a_card_from_any_origin(client: TestClient) -> None:
     preflight = client.options("/v1/tokens", headers={"Origin": "https://portal.example"})
     assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
-    response = client.post("/v1/tokens", json=CARD, headers={"Origin": "https://portal.example"})
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]  # the publishable key
+    browser = {"Origin": "https://portal.example", "Authorization": f"Bearer {KEYS.publishable}"}
+    response = client.post("/v1/tokens", json=CARD, headers=browser)
     assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "*"
     assert {key: response.json()[key] for key in ("brand", "last4", "funding")} == {
         "brand": "visa",
@@ -78,7 +90,8 @@ def test_refunds_are_limited_to_what_was_charged(client: TestClient) -> None:
 
 def test_the_3ds_page_completes_the_charge_and_returns_to_the_shop(client: TestClient) -> None:
     charge = _charge(client, "4000002500003155").json()
-    path = f"/challenge/{charge['reference']}"
+    path = _challenge_path(charge)
+    assert charge["reference"] not in path
     page = client.get(path, params={"return_url": "http://127.0.0.1:8000/pay/done"})
     assert "3-D Secure" in page.text and 'value="complete"' in page.text and 'value="fail"' in page.text
     form = {"action": "complete", "return_url": "http://127.0.0.1:8000/pay/done"}
@@ -90,11 +103,21 @@ def test_the_3ds_page_completes_the_charge_and_returns_to_the_shop(client: TestC
 
 
 @pytest.mark.parametrize(
-    "return_url", ["https://evil.example/", "//evil.example/", "http://127.0.0.1@evil.example/", "javascript:x"]
+    "return_url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://127.0.0.1@evil.example/",
+        "javascript:x",
+        "http://127.0.0.1:8000.evil.example/",
+        "http://127.0.0.1:8001/",
+        "https://127.0.0.1:8000/",
+        "/pay/done",
+    ],
 )
 def test_the_3ds_page_never_redirects_elsewhere(client: TestClient, return_url: str) -> None:
-    reference = _charge(client, "4000002500003155").json()["reference"]
-    answer = client.post(f"/challenge/{reference}", data={"action": "fail", "return_url": return_url})
+    path = _challenge_path(_charge(client, "4000002500003155").json())
+    answer = client.post(path, data={"action": "fail", "return_url": return_url})
     assert answer.status_code == 200 and "not confirmed" in answer.text
     assert client.get("/v1/charges/key-1").json()["decline_code"] == "authentication_failed"
 
@@ -133,10 +156,11 @@ def test_http_processor_pays_exactly_once_against_a_real_server(processor_url: s
         listener.bind(("127.0.0.1", 0))
         base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         processor = SimulatedProcessor(processor_url, clock, challenge_base_url=base_url, faults=Faults())
-        remote = HttpProcessor(base_url, timeout=30)  # a busy machine answers late, but answers
-        impatient = HttpProcessor(base_url, timeout=0.5)  # gives up long before a 3 s charge answers
+        remote = HttpProcessor(base_url, KEYS.secret, timeout=30)  # a busy machine answers late, but answers
+        impatient = HttpProcessor(base_url, KEYS.secret, timeout=0.5)  # gives up long before a 3 s charge answers
+        wrong_key = HttpProcessor(base_url, "sk_sim_not-the-key", timeout=30)
         try:
-            with _serving(create_processor_app(processor), listener):
+            with _serving(create_processor_app(processor, KEYS, SHOP), listener):
                 with pytest.raises(InvalidCardNumber):
                     remote.tokenize("4242424242424241", 12, 2030, "123", "Jane Doe")
                 card = remote.tokenize("4242 4242 4242 4242", 12, 2030, "123", "Jane Doe")
@@ -163,14 +187,53 @@ def test_http_processor_pays_exactly_once_against_a_real_server(processor_url: s
 
                 secure = remote.tokenize("4000002500003155", 1, 2031, "123", "Jane Doe").token
                 challenged = remote.charge(secure, amount, "key-3", "INV-3")
-                assert challenged.challenge_url == f"{base_url}/challenge/{challenged.reference}"
+                assert challenged.challenge_url and challenged.challenge_url.startswith(f"{base_url}/challenge/chl_")
+                assert challenged.reference not in challenged.challenge_url
                 assert httpx.post(challenged.challenge_url, data={"action": "complete"}).status_code == 200
                 assert remote.find_charge("key-3") == Charge(
                     challenged.reference, "key-3", amount, ChargeStatus.SUCCEEDED
                 )
+                with pytest.raises(ProcessorKeyRefused):  # nothing done: the payment waits, as for an outage
+                    wrong_key.charge(token, amount, "key-4", "INV-4")
+                with pytest.raises(ProcessorKeyRefused):
+                    wrong_key.find_charge("key-1")
             assert processor.count_charges() == 2
             assert processor.total_charged("EUR") == Money(17500, "EUR")
         finally:
             remote.close()
             impatient.close()
+            wrong_key.close()
             processor.close()
+
+
+def test_a_charge_whose_connection_is_dropped_is_asked_again_with_the_same_key(
+    processor_url: str, clock: FixedClock
+) -> None:
+    """The server closes a kept-alive connection just as a charge goes out on it: HttpProcessor asks again
+    on a new one, with the same key, and the card is charged once (not left Pending for reconcile)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        processor = SimulatedProcessor(processor_url, clock, challenge_base_url=base_url)
+        token = processor.tokenize("4242424242424242", 12, 2030, "123", "Jane Doe").token
+        remote = HttpProcessor(base_url, KEYS.secret, timeout=30)
+
+        def drop_the_first_connection() -> None:
+            connection, _ = listener.accept()
+            connection.recv(65536)  # the charge arrived, and the connection goes without an answer
+            connection.close()
+
+        dropper = threading.Thread(target=drop_the_first_connection)
+        dropper.start()
+        answers: list[Charge] = []
+        paying = threading.Thread(target=lambda: answers.append(remote.charge(token, EUR_100, "key-1", "INV-1")))
+        paying.start()
+        dropper.join(timeout=30)
+        try:
+            with _serving(create_processor_app(processor, KEYS, SHOP), listener):  # the second try waits for it
+                paying.join(timeout=30)
+        finally:
+            remote.close()
+        assert [answer.status for answer in answers] == [ChargeStatus.SUCCEEDED]
+        assert processor.count_charges() == 1

@@ -164,7 +164,7 @@ async function tokenizeThenSubmit(form) {
   try {
     const answer = await fetch(form.dataset.tokenizeUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${form.dataset.publishableKey}` },
       body: JSON.stringify(card),
       credentials: "omit",
     });
