@@ -12,6 +12,7 @@ from settle import db
 from settle.commands.autopay import autopay_app
 from settle.commands.common import CommandFailed, clock, engine, err, out, safe_url, settings, unit_of_work
 from settle.commands.invoices import invoices_app
+from settle.commands.operators import operators_app
 from settle.commands.outbox import outbox_app
 from settle.commands.payments import pay, payments_app, processor_app, reconcile, tokenizer
 from settle.commands.support import support_app
@@ -24,6 +25,7 @@ app = typer.Typer(help="Settle: a self-hosted billing portal.", no_args_is_help=
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(operators_app, name="operators")
 app.add_typer(invoices_app, name="invoices")
 app.add_typer(payments_app, name="payments")
 app.add_typer(processor_app, name="processor")

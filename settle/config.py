@@ -36,7 +36,6 @@ class Settings:
     mail_from: str = ""  # the From: of Settle's e-mails; empty: the outbox's default
     past_due_reminder_days: int = 7
     autopay_retry_days: tuple[int, ...] = (3, 5, 7)  # days after the first failed automatic charge
-    operators: frozenset[str] = frozenset()  # e-mails of the provider's operators (refunds, support tickets in the API)
     # Who issues the invoices and where bank transfers go, as printed on them: SETTLE_PROVIDER_NAME,
     # _STREET, _POSTAL_CODE, _CITY, _REGION, _COUNTRY, _VAT_NUMBER, _EMAIL, _BANK, _IBAN, _BIC. Unset
     # parts keep the sample provider of settle/documents/model.py (fine for a demo, not for real invoices).
@@ -71,6 +70,12 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        if env.get("SETTLE_OPERATORS", "").strip():
+            # It gave operator rights to whoever signed up with an address: refused rather than ignored.
+            raise ValueError(
+                "SETTLE_OPERATORS is no longer read: grant operator rights to existing users with "
+                "`settle operators add EMAIL`, then unset SETTLE_OPERATORS"
+            )
         database_url = env.get("SETTLE_DATABASE_URL", cls.database_url)
         return cls(
             database_url=database_url,
@@ -91,9 +96,6 @@ class Settings:
             mail_from=env.get("SETTLE_MAIL_FROM", ""),
             past_due_reminder_days=int(env.get("SETTLE_PAST_DUE_REMINDER_DAYS", cls.past_due_reminder_days)),
             autopay_retry_days=_days(env.get("SETTLE_AUTOPAY_RETRY_DAYS", "3,5,7")),
-            operators=frozenset(
-                part.strip().lower() for part in env.get("SETTLE_OPERATORS", "").split(",") if part.strip()
-            ),
             provider=tuple(
                 (name, env[f"SETTLE_PROVIDER_{name.upper()}"].strip())
                 for name in PROVIDER_FIELDS

@@ -1,6 +1,7 @@
 """Every table, registered on settle.db.metadata (Alembic and the tests import this)."""
 
 from settle import leases
+from settle.access import operator_store as access_operator_store
 from settle.access import session_store as access_session_store
 from settle.access import store as access_store
 from settle.access import token_store as access_token_store
@@ -15,6 +16,7 @@ from settle.payments import refund_store as payments_refund_store
 from settle.payments import store as payments_store
 
 __all__ = [
+    "access_operator_store",
     "access_session_store",
     "access_store",
     "access_token_store",

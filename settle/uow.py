@@ -11,6 +11,7 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from settle.access.operator_store import OperatorStore
 from settle.access.session_store import SessionStore, SignInFailureStore
 from settle.access.store import AuditStore, RoleAssignmentStore
 from settle.access.token_store import ApiTokenStore, InvitationStore
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.refunds = RefundStore(connection)
         self.leases = LeaseStore(connection)
         self.webhooks = WebhookStore(connection)
+        self.operators = OperatorStore(connection)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -194,24 +194,18 @@ def require(
         raise Forbidden(permission=permission.value)
 
 
-def is_operator(email: str, operators: Iterable[str]) -> bool:
-    """Whether the user with this e-mail is one of the provider's operators (SETTLE_OPERATORS)."""
-    return email.strip().lower() in {operator.strip().lower() for operator in operators}
-
-
 def require_operator(
     assignments: Iterable[RoleAssignment],
     scope: Scope,
     *,
-    email: str,
-    operators: Iterable[str],
+    operator: bool,
     not_found: SettleError,
     refused: SettleError,
 ) -> None:
-    """For what only the provider's operators (SETTLE_OPERATORS) may do, such as refunds: they may,
-    anywhere; anyone else is refused with `refused` where they see the scope's invoices, and with
-    `not_found` where they do not (no leak of what exists)."""
-    if is_operator(email, operators):
+    """For what only the provider's operators (granted with `settle operators add`) may do, such as
+    refunds: they may, anywhere; anyone else is refused with `refused` where they see the scope's
+    invoices, and with `not_found` where they do not (no leak of what exists)."""
+    if operator:
         return
     if Permission.VIEW_INVOICES not in permissions_at(assignments, scope):
         raise not_found

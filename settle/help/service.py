@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from settle.access.model import Permission, Scope, is_operator
+from settle.access.model import Permission, Scope
+from settle.access.operators import is_operator
 from settle.access.service import held_at_visible_scope, record, visible_profile_ids
 from settle.accounts.model import BillingAccount, BillingProfile, BillingProfileNotFound, User
 from settle.accounts.scopes import BillingScope
@@ -203,18 +204,16 @@ def get_conversation_for(uow: UnitOfWork, actor: User, request_id: str) -> Suppo
     return SupportConversation(request, replies_of(uow, request), account, profile)
 
 
-def visible_support_requests(
-    uow: UnitOfWork, actor: User, operators: frozenset[str], limit: int = 100
-) -> list[SupportRequest]:
-    """Every request for the provider's operators (SETTLE_OPERATORS), a user's own for anyone else."""
-    if is_operator(actor.email, operators):
+def visible_support_requests(uow: UnitOfWork, actor: User, limit: int = 100) -> list[SupportRequest]:
+    """Every request for the provider's operators, a user's own for anyone else."""
+    if is_operator(uow, actor.id):
         return uow.support_requests.latest(None, limit)
     return support_requests_of(uow, actor, limit)
 
 
-def visible_support_request(uow: UnitOfWork, actor: User, request_id: str, operators: frozenset[str]) -> SupportRequest:
+def visible_support_request(uow: UnitOfWork, actor: User, request_id: str) -> SupportRequest:
     """Any request for an operator; only their own for anyone else (SupportRequestNotFound)."""
-    if is_operator(actor.email, operators):
+    if is_operator(uow, actor.id):
         return uow.support_requests.get(request_id)
     return get_support_request_for(uow, actor, request_id)
 
@@ -299,12 +298,11 @@ def write_to_support_request(
     request_id: str,
     body: str,
     *,
-    operators: frozenset[str],
     client_address: str | None = None,
 ) -> tuple[SupportRequest, SupportReply]:
     """A message on a request through the API: an operator's is an answer (even on a request they
     opened themselves: they are the staff), the owner's a follow-up; anyone else finds no request."""
-    if is_operator(actor.email, operators):
+    if is_operator(uow, actor.id):
         return answer_support_request(uow, clock, request_id, body, actor_id=actor.id, client_address=client_address)
     return follow_up_support_request(uow, clock, actor, request_id, body, client_address=client_address)
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from settle import ids
 from settle.access.model import Scope, require_operator
+from settle.access.operators import is_operator
 from settle.access.service import record
 from settle.clock import Clock
 from settle.errors import SettleError
@@ -46,15 +47,14 @@ def refund_payment(
     idempotency_key: str,
     amount: Money | None = None,
     actor_id: str | None = None,
-    operators: frozenset[str] = frozenset(),
     client_address: str | None = None,
 ) -> Refund:
     """Give back `amount` of a succeeded card payment (None: all that is left of it). `actor_id`
-    None is the operator at the command line; a user must be one of `operators`. Returns the
+    None is the operator at the command line; a user must have been granted operator rights. Returns the
     refund, succeeded, or pending when the processor did not answer (finished later)."""
     try:
         with UnitOfWork(engine) as uow:
-            started = _start(uow, clock, payment_id, idempotency_key, amount, actor_id, operators, client_address)
+            started = _start(uow, clock, payment_id, idempotency_key, amount, actor_id, client_address)
     except IntegrityError:  # a concurrent request with the same key committed first
         with UnitOfWork(engine, write=False) as uow:
             earlier = uow.refunds.find_by_key(idempotency_key)
@@ -75,13 +75,12 @@ def _start(
     key: str,
     amount: Money | None,
     actor_id: str | None,
-    operators: frozenset[str],
     client_address: str | None,
 ) -> Refund:
     """Transaction A: the checks under the invoice's lock, then a pending refund (or the earlier
     refund made with this key)."""
     payment = uow.payments.get(payment_id)
-    _authorize(uow, actor_id, operators, payment)
+    _authorize(uow, actor_id, payment)
     invoice = uow.invoices.get(payment.invoice_id, for_update=True)
     earlier = uow.refunds.find_by_key(key)  # under the lock: a concurrent request's refund is seen
     if earlier is not None:
@@ -113,16 +112,14 @@ def _start(
     return refund
 
 
-def _authorize(uow: UnitOfWork, actor_id: str | None, operators: frozenset[str], payment: Payment) -> None:
+def _authorize(uow: UnitOfWork, actor_id: str | None, payment: Payment) -> None:
     if actor_id is None:  # the operator at the command line
         return
-    user = uow.users.get(actor_id)
     profile = uow.profiles.get(payment.billing_profile_id)
     require_operator(
         uow.roles.for_user(actor_id),
         Scope(profile.billing_account_id, profile.id),
-        email=user.email,
-        operators=operators,
+        operator=is_operator(uow, actor_id),
         not_found=PaymentNotFound(id=payment.id),
         refused=OperatorsOnly(),
     )

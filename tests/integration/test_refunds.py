@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from settle.access.model import Role, Scope
+from settle.access.operators import grant_operator
 from settle.access.service import grant_role
 from settle.accounts.service import add_user
 from settle.clock import FixedClock, today
@@ -181,13 +182,13 @@ def test_through_the_api_only_operators_refund_and_others_do_not_learn_of_the_pa
         reader = add_user(uow, clock, email="reader@contoso.example", display_name="R", password=PASSWORD)
         scope = Scope(world.account.id, world.profile.id)
         grant_role(uow, clock, actor_id=None, user_id=reader.id, role=Role.BILLING_PROFILE_READER, scope=scope)
-    operators = frozenset({"ops@settle.example"})
+        grant_operator(uow, clock, "ops@settle.example")
     with pytest.raises(PaymentNotFound):
-        _refund(billing, paid, None, "k1", actor_id=owner_elsewhere.id, operators=operators)
+        _refund(billing, paid, None, "k1", actor_id=owner_elsewhere.id)
     for who in (reader.id, world.owner.id):  # they see the payment, but are no operators
         with pytest.raises(OperatorsOnly):
-            _refund(billing, paid, None, "k2", actor_id=who, operators=operators)
-    done = _refund(billing, paid, "1.00", "k3", actor_id=operator.id, operators=operators)
+            _refund(billing, paid, None, "k2", actor_id=who)
+    done = _refund(billing, paid, "1.00", "k3", actor_id=operator.id)
     assert done.status is RefundStatus.SUCCEEDED and done.actor_id == operator.id
     with UnitOfWork(engine, write=False) as uow:
         events = [(e.action, e.actor_id) for e in uow.audit.list(f"invoices/{paid.invoice_id}")]

@@ -63,7 +63,7 @@ async def refund(
     payment: PaymentName,
     key: IdempotencyKey,
 ) -> AzureJSON:
-    """Settle's extension, for the provider's operators (SETTLE_OPERATORS): give back `amount` of a
+    """Settle's extension, for the provider's operators (`settle operators add`): give back `amount` of a
     succeeded card payment, or all that is left of it without one. 200 when refunded, 202 pending."""
     body = _refund_body(await request.body())
     amount = Money.from_decimal(body.amount.value, body.amount.currency) if body.amount else None
@@ -87,7 +87,6 @@ def _refund(caller: Caller, path: tuple[str, str, str, str], amount: Money | Non
         idempotency_key=key,
         amount=amount,
         actor_id=caller.user.id,
-        operators=caller.settings.operators,
         client_address=caller.client_address,
     )
     with caller.reading() as uow:

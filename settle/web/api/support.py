@@ -1,5 +1,5 @@
 """Support requests as Azure's Microsoft.Support supportTickets and their communications: the
-provider's operators (SETTLE_OPERATORS) see every ticket and answer them; anyone else sees only the
+provider's operators (`settle operators add`) see every ticket and answer them; anyone else sees only the
 tickets they opened and writes follow-ups on them. Another's ticket is as unknown as none (404)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def list_tickets(request: Request, caller: ApiCaller, top: Top = 100) -> AzureJS
     """The newest tickets: every one for an operator, the caller's own for anyone else."""
     locale = request_locale(request)
     with caller.reading() as uow:
-        found = visible_support_requests(uow, caller.user, caller.settings.operators, top)
+        found = visible_support_requests(uow, caller.user, top)
         emails = _emails(uow, found)
     return AzureJSON(schemas.SupportTicketList(value=[_ticket(each, emails[each.user_id], locale) for each in found]))
 
@@ -49,7 +49,7 @@ def list_tickets(request: Request, caller: ApiCaller, top: Top = 100) -> AzureJS
 )
 def get_ticket(request: Request, caller: ApiCaller, name: SupportTicketName) -> AzureJSON:
     with caller.reading() as uow:
-        ticket = visible_support_request(uow, caller.user, name, caller.settings.operators)
+        ticket = visible_support_request(uow, caller.user, name)
         email = _emails(uow, [ticket])[ticket.user_id]
     return AzureJSON(_ticket(ticket, email, request_locale(request)))
 
@@ -62,7 +62,7 @@ def get_ticket(request: Request, caller: ApiCaller, name: SupportTicketName) -> 
 def list_communications(caller: ApiCaller, name: SupportTicketName) -> AzureJSON:
     """The messages after the ticket's description, oldest first."""
     with caller.reading() as uow:
-        ticket = visible_support_request(uow, caller.user, name, caller.settings.operators)
+        ticket = visible_support_request(uow, caller.user, name)
         replies = replies_of(uow, ticket)
         email = _emails(uow, [ticket])[ticket.user_id]
     return AzureJSON(schemas.CommunicationList(value=[_communication(ticket, reply, email) for reply in replies]))
@@ -92,7 +92,6 @@ def _write(caller: Caller, name: str, text: str) -> tuple[SupportRequest, Suppor
             caller.user,
             name,
             text,
-            operators=caller.settings.operators,
             client_address=caller.client_address,
         )
         return ticket, reply, _emails(uow, [ticket])[ticket.user_id]

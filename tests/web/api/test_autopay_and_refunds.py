@@ -5,7 +5,6 @@ refund listed in the invoice's payments[]."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from settle import demo
 from settle.access.api_tokens import create_api_token
+from settle.access.operators import grant_operator
 from settle.accounts.service import add_user
 from settle.clock import today
 from settle.payments.autopay import run_autopay
@@ -53,11 +53,11 @@ def test_a_failed_automatic_charge_is_listed_in_failed_payments_with_its_reason(
 
 @pytest.fixture
 def operator(api: Api) -> str:
-    """A provider operator (SETTLE_OPERATORS) with an API token; returns the token's user key."""
+    """A provider operator (granted explicitly) with an API token; returns the token's user key."""
     with UnitOfWork(api.engine) as uow:
         user = add_user(uow, api.clock, email=OPERATOR, display_name="Operator", password=PASSWORD)
         api.tokens[OPERATOR], _ = create_api_token(uow, api.clock, user.id, "tests")
-    api.app.state.settings = replace(api.app.state.settings, operators=frozenset({OPERATOR}))
+        grant_operator(uow, api.clock, OPERATOR)
     return OPERATOR
 
 

@@ -1,18 +1,20 @@
 """Support requests through the API, shaped like Microsoft.Support's supportTickets, on both databases:
-operators (SETTLE_OPERATORS) list every ticket and answer them, a user sees and follows up on their
+operators (granted with `settle operators add`) list every ticket and answer them, a user sees and follows up on their
 own only; each answer matches the schema /openapi.json documents for it, errors included."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from settle import demo
 from settle.access.api_tokens import create_api_token
+from settle.access.operators import grant_operator
 from settle.accounts.service import add_user
 from settle.help.model import SupportRequest, SupportRequestStatus
 from settle.help.service import SupportRequestForm, open_support_request
@@ -33,7 +35,7 @@ def operator(api: Api) -> str:
     with UnitOfWork(api.engine) as uow:
         user = add_user(uow, api.clock, email=OPERATOR, display_name="Operator", password=PASSWORD)
         api.tokens[OPERATOR], _ = create_api_token(uow, api.clock, user.id, "tests")
-    api.app.state.settings = replace(api.app.state.settings, operators=frozenset({OPERATOR}))
+        grant_operator(uow, api.clock, OPERATOR)
     return OPERATOR
 
 
@@ -51,6 +53,27 @@ def _write(api: Api, number: str, text: str, user: str | None) -> httpx.Response
 def _names(response: httpx.Response) -> list[str]:
     assert response.status_code == 200, response.text
     return [item["name"] for item in response.json()["value"]]
+
+
+def test_signing_up_with_the_operators_address_gives_no_operator_rights(api: Api) -> None:
+    """SETTLE_OPERATORS matched whoever signed in with a listed address; sign-up checks no address. Now
+    only an explicit grant makes an operator: a stranger signed up as ops@ sees and answers nothing."""
+    theirs = _open(api, FABRIKAM_ADMIN)
+    browser = TestClient(api.app)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/signup").text)
+    assert csrf
+    form = {
+        "email": OPERATOR, "name": "Ops", "password": "correct horse battery staple", "company": "Impostor BV",
+        "currency": "EUR", "country": "NL", "csrf_token": csrf.group(1),
+    }  # fmt: skip
+    assert browser.post("/signup", data=form, follow_redirects=False).status_code == 303
+    with UnitOfWork(api.engine) as uow:
+        api.tokens[OPERATOR], _ = create_api_token(uow, api.clock, uow.users.get_by_email(OPERATOR).id, "mine")
+    assert _names(api.get(TICKETS, user=OPERATOR)) == []
+    assert api.get(f"{TICKETS}/{theirs.id}", user=OPERATOR).status_code == 404
+    assert _write(api, theirs.id, "We refunded you.", OPERATOR).status_code == 404
+    with UnitOfWork(api.engine, write=False) as uow:
+        assert uow.support_requests.replies(theirs.id) == []
 
 
 def test_operators_list_every_ticket_and_users_only_their_own(api: Api, operator: str) -> None:
