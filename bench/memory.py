@@ -43,6 +43,7 @@ from settle.uow import UnitOfWork
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATUSES = ["Due", "OverDue", "Paid", "Void"]
+METRICS_TOKEN = "bench-memory-metrics-token"  # /metrics answers only with it
 
 
 class Mix:
@@ -71,8 +72,10 @@ class Mix:
             answer = await self._pay(base, self.unpaid.pop())
         elif pick < 0.95:
             answer = await self.portal.get("/billing")
+        elif random.random() < 0.5:
+            answer = await self.api.get("/readyz")
         else:
-            answer = await self.api.get(random.choice(["/readyz", "/metrics"]))
+            answer = await self.api.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         self.answers[answer.status_code] = self.answers.get(answer.status_code, 0) + 1
         if answer.status_code >= 400:
             raise SystemExit(f"{answer.request.url}: {answer.status_code} {answer.text[:300]}")
@@ -154,7 +157,12 @@ def main() -> None:
         engine.dispose()
         due = [f"B{number:09d}" for number in range(args.invoices)]
         random.Random(1).shuffle(due)
-        env = {"SETTLE_DATABASE_URL": url, "SETTLE_PROCESSOR_DATABASE_URL": ledger_url, "SETTLE_SECRET_KEY": "m" * 40}
+        env = {
+            "SETTLE_DATABASE_URL": url,
+            "SETTLE_PROCESSOR_DATABASE_URL": ledger_url,
+            "SETTLE_SECRET_KEY": "m" * 40,
+            "SETTLE_METRICS_TOKEN": METRICS_TOKEN,
+        }
         with settle_server(env, args.workers) as (base, server):
             pids = worker_pids(server)
             tenant_args = (tenant.email, tenant.token, tenant.account_id, card.id, due)

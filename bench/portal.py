@@ -40,7 +40,9 @@ def _client(folder: Path) -> TestClient:
     processor = SimulatedProcessor(f"sqlite:///{folder / 'processor.db'}", clock)
     with UnitOfWork(engine) as uow:
         demo.load(uow, clock, processor)
-    app = create_app(Settings(database_url=url, reconcile_every_seconds=0), engine, processor, clock)
+    app = create_app(
+        Settings(database_url=url, reconcile_every_seconds=0, server_timing=True), engine, processor, clock
+    )
     client = TestClient(app)
     page = client.get("/signin").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)

@@ -40,6 +40,8 @@ class Settings:
     # _STREET, _POSTAL_CODE, _CITY, _REGION, _COUNTRY, _VAT_NUMBER, _EMAIL, _BANK, _IBAN, _BIC. Unset
     # parts keep the sample provider of settle/documents/model.py (fine for a demo, not for real invoices).
     provider: tuple[tuple[str, str], ...] = ()
+    server_timing: bool = False  # a Server-Timing header on every answer: for benchmarks, never on the internet
+    metrics_token: str = ""  # /metrics answers only to `Authorization: Bearer <this>`; empty: /metrics is 404
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     # Argon2id's cost for new password hashes (RFC 9106's second recommendation: 3 passes over 64 MiB,
@@ -51,6 +53,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.password_time_cost < 1 or self.password_parallelism < 1:
             raise ValueError("SETTLE_PASSWORD_TIME_COST and SETTLE_PASSWORD_PARALLELISM must be at least 1")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise ValueError("SETTLE_METRICS_TOKEN must have at least 16 characters (it guards every tenant's figures)")
         if self.password_memory_kib < 8 * self.password_parallelism:
             raise ValueError("SETTLE_PASSWORD_MEMORY_KIB must be at least 8 per lane (SETTLE_PASSWORD_PARALLELISM)")
 
@@ -101,6 +105,8 @@ class Settings:
                 for name in PROVIDER_FIELDS
                 if env.get(f"SETTLE_PROVIDER_{name.upper()}", "").strip()
             ),
+            server_timing=_flag(env.get("SETTLE_SERVER_TIMING", "off")),
+            metrics_token=env.get("SETTLE_METRICS_TOKEN", "").strip(),
             session_idle_minutes=int(env.get("SETTLE_SESSION_IDLE_MINUTES", cls.session_idle_minutes)),
             session_absolute_hours=int(env.get("SETTLE_SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours)),
             password_time_cost=int(env.get("SETTLE_PASSWORD_TIME_COST", cls.password_time_cost)),

@@ -3,10 +3,15 @@ the request's language. The API answers with Azure's envelope; the portal shows 
 
 from __future__ import annotations
 
+from html import escape
 from http import HTTPStatus
 
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
 from settle.errors import ErrorKind, SettleError
-from settle.i18n import gettext
+from settle.i18n import choose_locale, gettext
+from settle.web.security import security_headers
 
 STATUS = {
     ErrorKind.INVALID: HTTPStatus.BAD_REQUEST,
@@ -30,3 +35,22 @@ def message_of(error: SettleError, locale: str) -> str:
 def envelope(error: SettleError, locale: str) -> dict[str, dict[str, str]]:
     """Azure's error shape: {"error": {"code": …, "message": …}}."""
     return {"error": {"code": error.code, "message": message_of(error, locale)}}
+
+
+def install_last_resort(app: FastAPI, processor_origin: str) -> None:
+    """The answer to an error nothing else handled. Starlette answers it outside every middleware, so
+    this one carries the security headers itself; the API gets Azure's envelope, the portal a page."""
+
+    async def answer(request: Request, _error: Exception) -> Response:
+        locale = choose_locale(None, None, request.headers.get("accept-language"))
+        error = SettleError()
+        headers = {name.decode(): value.decode() for name, value in security_headers(processor_origin).items()}
+        headers["Cache-Control"] = "no-store"
+        if request.url.path.startswith("/providers/"):
+            body = {"error": {"code": "InternalServerError", "message": message_of(error, locale)}}
+            return JSONResponse(body, status_code=500, headers=headers)
+        text = escape(message_of(error, locale))
+        page = f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><title>Settle</title><p>{text}</p></html>'
+        return HTMLResponse(page, status_code=500, headers=headers)
+
+    app.add_exception_handler(Exception, answer)

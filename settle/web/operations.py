@@ -4,6 +4,7 @@ the request's count and latency by route template."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -48,6 +49,14 @@ def install_operations(app: FastAPI, engine: Engine) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus(request: Request) -> Response:
+        """Every tenant's counts: only for a scraper with SETTLE_METRICS_TOKEN; without one configured,
+        as if there were no such page."""
+        token = request.app.state.settings.metrics_token
+        if not token:
+            return JSONResponse({"status": "not found"}, status_code=404)
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+            return JSONResponse({"status": "unauthenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return Response(
             metrics.exposition(request.app.state.engine), media_type="text/plain; version=0.0.4; charset=utf-8"
         )

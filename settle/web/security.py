@@ -37,13 +37,26 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")  # two years, as nginx's
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def security_headers(processor_origin: str = "") -> dict[bytes, bytes]:
+    return {b"content-security-policy": content_security_policy(processor_origin).encode(), **HEADERS}
+
+
 class SecurityHeaders:
     """Adds the headers above, and the content security policy, to every HTTP answer that does not
-    set them itself; and a Server-Timing header with the time the answer took."""
+    set them itself; HSTS to every answer over HTTPS; `Cache-Control: no-store` to every answer to a
+    signed-in browser or an API caller (a page may show an API token's secret, an invoice, a card), but
+    the static files; and, only when asked for (SETTLE_SERVER_TIMING), a Server-Timing header with the
+    time the answer took: it would let anyone time the server's work, enough to tell another tenant's
+    existing ids from missing ones."""
 
-    def __init__(self, app: ASGIApp, processor_origin: str = "") -> None:
+    def __init__(self, app: ASGIApp, processor_origin: str = "", server_timing: bool = False) -> None:
         self.app = app
-        self.headers = {b"content-security-policy": content_security_policy(processor_origin).encode(), **HEADERS}
+        self.headers = security_headers(processor_origin)
+        self.server_timing = server_timing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,18 +64,33 @@ class SecurityHeaders:
             return
 
         started = time.perf_counter()
+        private = _is_private(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(name, value) for name, value in self.headers.items() if name not in present]
-                # How long the server worked on the answer, for operators and the portal benchmark.
-                spent = (time.perf_counter() - started) * 1000
-                extra.append((b"server-timing", f"app;dur={spent:.2f}".encode()))
+                if scope.get("scheme") == "https":
+                    extra.append(HSTS)
+                if private and b"cache-control" not in present:
+                    extra.append(NO_STORE)
+                if self.server_timing:  # for the portal benchmark and a provider's own profiling
+                    spent = (time.perf_counter() - started) * 1000
+                    extra.append((b"server-timing", f"app;dur={spent:.2f}".encode()))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _is_private(scope: Scope) -> bool:
+    """Whether the answer is for one person: a session cookie or a bearer token came with the request."""
+    if str(scope.get("path", "")).startswith("/static/"):
+        return False
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" or (name == b"cookie" and b"settle_session=" in value):
+            return True
+    return False
 
 
 def new_browser_id() -> str:

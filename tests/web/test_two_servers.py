@@ -34,6 +34,7 @@ pytestmark = pytest.mark.postgres
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 API = {"api-version": "2024-04-01"}
 ADMIN = "admin@contoso.example"
+METRICS_TOKEN = "two-servers-metrics-token"
 CONTOSO = f"/providers/Microsoft.Billing/billingAccounts/{demo.CONTOSO}"
 
 
@@ -116,6 +117,8 @@ def servers(databases: tuple[str, str], tmp_path: Path) -> Iterator[tuple[Server
         "SETTLE_SECRET_KEY": "two-servers-share-this-secret-key",
         "SETTLE_RECONCILE_EVERY_SECONDS": "1",
         "SETTLE_LOG_LEVEL": "info",
+        "SETTLE_METRICS_TOKEN": METRICS_TOKEN,
+        "SETTLE_PROCESSOR_SECRET_KEY": "sk_sim_two-servers-share-this-processor-key",
     }
     for command in (["db", "upgrade"], ["demo"]):
         done = subprocess.run([sys.executable, "-m", "settle.cli", *command], env=env, capture_output=True, text=True)
@@ -209,7 +212,7 @@ def test_a_payment_made_on_one_server_is_the_same_payment_on_the_other(
 
 
 def _readyz_count(server: Server) -> float:
-    text = httpx.get(f"{server.base}/metrics").text
+    text = httpx.get(f"{server.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     found = re.search(r'settle_http_requests_total\{method="GET",route="/readyz",status="200"\} ([\d.]+)', text)
     return float(found.group(1)) if found else 0.0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -55,7 +56,8 @@ def test_metrics_count_requests_by_route_template_payments_and_processor_time(ap
     _pay(api, "req-metrics")
     api.get(f"{CONTOSO}/invoices/G000100020")
 
-    text = api.client.get("/metrics").text
+    api.app.state.settings = replace(api.app.state.settings, metrics_token="scraper-token-0123456789")
+    text = api.client.get("/metrics", headers={"Authorization": "Bearer scraper-token-0123456789"}).text
 
     route = "/providers/Microsoft.Billing/billingAccounts/{billingAccountName}/invoices/{invoiceName}"
     assert f'settle_http_requests_total{{method="GET",route="{route}",status="200"}}' in text
