@@ -159,7 +159,7 @@ def sqlite_urls(workdir: Path, concurrency: int) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def postgresql_urls(workdir: Path, concurrency: int) -> Iterator[tuple[str, str]]:
+def postgresql_urls(workdir: Path, concurrency: int) -> Iterator[tuple[str, str]]:  # noqa: ARG001 (sqlite_urls's signature: --database picks one)
     stem = f"settle_bench_{uuid.uuid4().hex[:8]}"
     names = [stem, f"{stem}_processor"]
     admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")

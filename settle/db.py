@@ -205,7 +205,7 @@ class UTCDateTime(sa.types.TypeDecorator[Any]):
             raise ValueError("naive datetimes are not stored: use timezone-aware UTC")
         return value.astimezone(UTC) if dialect.name == "postgresql" else value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:  # noqa: ARG002 (SQLAlchemy's signature)
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

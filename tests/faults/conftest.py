@@ -37,7 +37,7 @@ def logs(request: pytest.FixtureRequest) -> Iterator[Path]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
     report = yield
     setattr(item, f"rep_{report.when}", report)
     # The item's summary lines travel with its report: under pytest-xdist they were written in a worker.

@@ -126,7 +126,7 @@ def test_removing_a_card_while_it_pays_never_leaves_a_charge_after_the_removal(s
             paid, removed = _race(stage, number, card, delay=jitter.uniform(0, 0.03))
             outcomes[f"pay {paid.status} {paid.code} / remove {removed.status} {removed.code}"] += 1
         removed_at = _removal_times(engine, list(cards.values()))
-        charged_after = _charged_after_removal(stage, world, engine, cards, removed_at)
+        charged_after = _charged_after_removal(stage, engine, removed_at)
     finally:
         tokenizer.close()
         engine.dispose()
@@ -168,9 +168,7 @@ def _removal_times(engine: sa.Engine, cards: list[str]) -> dict[str, datetime]:
     return {row.id: row.removed_at for row in rows if row.removed_at is not None}
 
 
-def _charged_after_removal(
-    stage: Stage, world: World, engine: sa.Engine, cards: dict[str, str], removed_at: dict[str, datetime]
-) -> list[str]:
+def _charged_after_removal(stage: Stage, engine: sa.Engine, removed_at: dict[str, datetime]) -> list[str]:
     """A charge the processor made with a card after Settle had removed it."""
     with engine.connect() as connection:
         rows = connection.execute(

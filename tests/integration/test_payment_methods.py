@@ -70,7 +70,7 @@ def _views(
     return [(view.method.last4 or "", view.is_default, view.expired) for view in views]
 
 
-def _user_with(engine: Engine, clock: FixedClock, world: World, role: Role, scope: Scope) -> str:
+def _user_with(engine: Engine, clock: FixedClock, role: Role, scope: Scope) -> str:
     with UnitOfWork(engine) as uow:
         user = add_user(uow, clock, email=f"{role.value}@example.com", display_name="U", password="long enough pass")
         grant_role(uow, clock, actor_id=None, user_id=user.id, role=role, scope=scope)
@@ -144,8 +144,8 @@ def test_readers_see_the_cards_but_may_not_change_them_and_strangers_see_nothing
     engine: Engine, clock: FixedClock, processor: SimulatedProcessor, world: World
 ) -> None:
     method = _add(engine, clock, processor, world)
-    reader = _user_with(engine, clock, world, Role.BILLING_ACCOUNT_READER, Scope(world.account.id))
-    manager = _user_with(engine, clock, world, Role.INVOICE_MANAGER, Scope(world.account.id, world.profile.id))
+    reader = _user_with(engine, clock, Role.BILLING_ACCOUNT_READER, Scope(world.account.id))
+    manager = _user_with(engine, clock, Role.INVOICE_MANAGER, Scope(world.account.id, world.profile.id))
     stranger = make_world(engine, clock, name="Fabrikam").owner.id
     assert _views(engine, clock, world, reader) == [("4242", True, False)]
     for user in (reader, manager):
@@ -194,7 +194,7 @@ def test_only_the_roles_of_design_3_may_change_payment_methods(
         ScopeKind.BILLING_PROFILE: Scope(world.account.id, world.profile.id),
         ScopeKind.INVOICE_SECTION: Scope(world.account.id, world.profile.id, world.sections[0].id),
     }[ROLE_SCOPE[role]]
-    user = _user_with(engine, clock, world, role, scope)
+    user = _user_with(engine, clock, role, scope)
     if role in MANAGES:
         _add(engine, clock, processor, world, actor_id=user)
         assert _views(engine, clock, world) == [("4242", True, False)]

@@ -187,9 +187,12 @@ def _profiles_page(
         "billing/profiles.html",
         view,
         "billing_profiles",
+        status_code=status_code,
         profiles=profiles,
         balances=balances,
         wallets=wallets,
+        error=error,
+        done=done,
     )
 
 

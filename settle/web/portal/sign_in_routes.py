@@ -170,7 +170,7 @@ def submit_sign_up(
 
 @router.post("/language")
 def choose_language(
-    request: Request, who: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
+    request: Request, _checked: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
 ) -> Response:
     """The language picked in the user menu, kept in a cookie (DESIGN §7's second choice)."""
     response = RedirectResponse(safe_next(next), status_code=303)

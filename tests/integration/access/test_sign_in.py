@@ -193,9 +193,8 @@ def stronger_hashing() -> Iterator[None]:
     passwords.configure(settings_for_tests())
 
 
-def test_a_password_hashed_with_weaker_settings_is_rehashed_at_sign_in(
-    engine: Engine, clock: FixedClock, stronger_hashing: None
-) -> None:
+@pytest.mark.usefixtures("stronger_hashing")
+def test_a_password_hashed_with_weaker_settings_is_rehashed_at_sign_in(engine: Engine, clock: FixedClock) -> None:
     owner = make_world(engine, clock).owner
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     with UnitOfWork(engine) as uow:

@@ -68,7 +68,7 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 (quiet: http.server's signature)
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", receiver.port), Handler)

@@ -274,7 +274,8 @@ def test_the_processor_database_holds_no_card_number(processor: SimulatedProcess
     assert [number for text in texts for number in card_numbers_in(text)] == []
 
 
-def test_the_processor_keeps_its_tables_apart_from_settles(processor_url: str, processor: SimulatedProcessor) -> None:
+@pytest.mark.usefixtures("processor")  # it makes its tables
+def test_the_processor_keeps_its_tables_apart_from_settles(processor_url: str) -> None:
     engine = db.create_engine(processor_url)
     assert set(sa.inspect(engine).get_table_names()) == set(store.metadata.tables)
     engine.dispose()

@@ -19,7 +19,7 @@ class SettleToken:
     def __init__(self, secret: str) -> None:
         self.secret = secret
 
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:  # noqa: ARG002 (azure-core's TokenCredential)
         return AccessToken(self.secret, int(time.time()) + 3600)
 
 
