@@ -63,7 +63,9 @@ class Notation:
     guard_formulas: bool  # a spreadsheet would run a text cell that starts like a formula
 
 
-PLAIN = Notation(separator=",", decimal_mark=".", byte_order_mark=False, guard_formulas=False)
+# Plain CSV is guarded too: whatever it is meant for, someone opens it in a spreadsheet, and a profile
+# named =HYPERLINK(…) would run there (OWASP's CSV injection).
+PLAIN = Notation(separator=",", decimal_mark=".", byte_order_mark=False, guard_formulas=True)
 _EXCEL_DECIMAL_COMMA = frozenset({"nl", "da"})
 
 

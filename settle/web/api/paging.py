@@ -85,8 +85,10 @@ def _narrow(query: InvoiceQuery, clause: str, whole: str, today: date) -> Invoic
         return replace(query, statuses=statuses)
     if field == "invoicedate":
         day = _day(value, whole)
-        low = {"eq": day, "ge": day, "gt": day + timedelta(days=1)}.get(operator)
-        high = {"eq": day, "le": day, "lt": day - timedelta(days=1)}.get(operator)
+        if (operator, day) in (("gt", date.max), ("lt", date.min)):  # no day is after the last or before the first
+            return replace(query, invoice_date_from=date.max, invoice_date_to=date.min)
+        low = day + timedelta(days=1) if operator == "gt" else day if operator in ("eq", "ge") else None
+        high = day - timedelta(days=1) if operator == "lt" else day if operator in ("eq", "le") else None
         if low is not None:
             query = replace(query, invoice_date_from=max(low, query.invoice_date_from or low))
         if high is not None:

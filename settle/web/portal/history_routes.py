@@ -45,9 +45,12 @@ def _keyset(value: str) -> tuple[datetime, str] | None:
         return None
     moment, _, entry_id = value.partition("~")
     try:
-        return datetime.fromisoformat(moment), entry_id
+        parsed = datetime.fromisoformat(moment)
     except ValueError:
         raise BadFilter(value=value) from None
+    if parsed.tzinfo is None:  # the links Settle makes carry an offset; one without cannot be compared
+        raise BadFilter(value=value)
+    return parsed, entry_id
 
 
 @router.get("/billing/invoices/export")
