@@ -19,6 +19,7 @@ from settle.logs import request_id_from, reset_request_id, set_request_id
 
 request_log = logging.getLogger("settle.request")
 _QUIET = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: counted, not logged
+_SECRET_LENGTH = 22  # secrets.token_urlsafe(16) and longer; ids, invoice numbers and words are shorter
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -99,20 +100,31 @@ class RequestContext:
         metrics.HTTP_LATENCY.labels(method, template).observe(seconds)
         if scope["path"] not in _QUIET and request_log.isEnabledFor(logging.INFO):
             client = scope.get("client")
+            path = loggable_path(scope, template)
             request_log.info(
                 "%s %s %s",
                 method,
-                scope["path"],
+                path,
                 status,
                 extra={
                     "method": method,
-                    "path": scope["path"],
+                    "path": path,
                     "route": template,
                     "status": status,
                     "duration_ms": round(seconds * 1000, 2),
                     "client": client[0] if client else None,
                 },
             )
+
+
+def loggable_path(scope: Scope, template: str) -> str:
+    """The path as the log may keep it: the route's template where a route matched (an invitation's,
+    a reset's or a 3-D Secure challenge's secret is a path parameter), and otherwise the path with
+    every part long enough to be a secret cut out. Never the query string."""
+    if template != "unmatched":
+        return str(scope.get("root_path", "")) + template
+    parts = str(scope["path"]).split("/")
+    return "/".join(part if len(part) < _SECRET_LENGTH else "…" for part in parts)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

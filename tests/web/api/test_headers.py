@@ -4,6 +4,8 @@ other answer."""
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import replace
 
 import pytest
@@ -75,3 +77,17 @@ def test_a_500_carries_the_security_headers_and_says_nothing_of_the_failure(api:
     assert answer.headers["cache-control"] == "no-store"
     if path.startswith("/providers/"):
         assert answer.json()["error"]["code"] == "InternalServerError"
+
+
+def test_the_request_log_keeps_no_secret_of_a_path_or_a_query(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    invitation = "inv-" + "S3cretInvitationSecret" * 2
+    challenge = "chl_" + "Th3ChallengeLinksSecret" * 2
+    with caplog.at_level(logging.INFO, logger="settle.request"):
+        api.client.get(f"/invitations/{invitation}")
+        api.client.get(f"/processor/challenge/{challenge}", params={"return_url": "x"})
+        api.client.get(f"/no/such/{invitation}/page", params={"token": "query-secret-value"})
+    logged = [record for record in caplog.records if record.name == "settle.request"]  # not the test client's
+    lines = [record.getMessage() + json.dumps(record.__dict__, default=str) for record in logged]
+    text = "\n".join(lines)
+    assert invitation not in text and challenge not in text and "query-secret-value" not in text
+    assert "/invitations/{secret}" in text and "/processor/challenge/{challenge}" in text and "/no/such/…/page" in text
