@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from settle.commands.common import clock, engine, fail, out, settings, unit_of_work
+from settle.commands.common import clock, engine, fail, out, plain, settings, unit_of_work
 
 autopay_app = typer.Typer(help="Automatic payment of invoices on their due date.", no_args_is_help=True)
 
@@ -63,4 +63,4 @@ def autopay_set(
             uow, clock, actor_id=user.id, profile_id=profile, enabled=state == "on", tz=settings().timezone
         )
     since = f" (invoices due from {updated.autopay_since} on)" if updated.autopay_since else ""
-    out.print(f"Automatic payment of {updated.display_name} is {state}{since}.")
+    out.print(f"Automatic payment of {plain(updated.display_name)} is {state}{since}.")

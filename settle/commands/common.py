@@ -3,12 +3,14 @@ one way to stop with a one-line reason."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from settle import db
@@ -25,6 +27,16 @@ clock = SystemClock()
 
 class CommandFailed(Exception):
     """A one-line reason to stop, shown without a traceback."""
+
+
+# A terminal's escape sequences (colours, cursor moves, titles, hyperlinks) and the other control characters.
+_CONTROL = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|.)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(value: object) -> str:
+    """Text a customer wrote, as the operator's terminal may show it: no control characters, no escape
+    sequences, and Rich's markup shown as typed (a subject `[/oops]` once crashed the command)."""
+    return escape(_CONTROL.sub("", str(value)))
 
 
 def fail(message: str) -> NoReturn:

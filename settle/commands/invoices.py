@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from settle.clock import today
-from settle.commands.common import clock, err, fail, out, settings, unit_of_work
+from settle.commands.common import clock, err, fail, out, plain, settings, unit_of_work
 
 invoices_app = typer.Typer(help="Invoices: import from the rating system, list, show, void.", no_args_is_help=True)
 
@@ -70,7 +70,9 @@ def invoices_show(number: str) -> None:
     out.print(f"Invoice date {invoice.invoice_date}, due {invoice.due_date}, period {period}")
     lines = Table("Section", "Description", "Quantity", "Amount")
     for line in invoice.lines:
-        lines.add_row(line.invoice_section_id, line.description, str(line.quantity), format_money(line.amount, "en"))
+        lines.add_row(
+            line.invoice_section_id, plain(line.description), str(line.quantity), format_money(line.amount, "en")
+        )
     out.print(lines)
     for label, amount in (
         ("Subtotal", invoice.subtotal),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from settle.commands.common import clock, out, unit_of_work
+from settle.commands.common import clock, out, plain, unit_of_work
 
 operators_app = typer.Typer(help="The provider's operators: refunds and every support request.", no_args_is_help=True)
 
@@ -18,7 +17,7 @@ def operators_add(email: str) -> None:
 
     with unit_of_work() as uow:
         user = grant_operator(uow, clock, email)
-    out.print(f"{escape(user.email)} is now an operator.")
+    out.print(f"{plain(user.email)} is now an operator.")
 
 
 @operators_app.command("remove")
@@ -28,7 +27,7 @@ def operators_remove(email: str) -> None:
 
     with unit_of_work() as uow:
         user = revoke_operator(uow, clock, email)
-    out.print(f"{escape(user.email)} is no longer an operator.")
+    out.print(f"{plain(user.email)} is no longer an operator.")
 
 
 @operators_app.command("list")
@@ -40,5 +39,5 @@ def operators_list() -> None:
         found = list_operators(uow)
     table = Table("E-mail", "Name", "Granted")
     for user, grant in found:
-        table.add_row(escape(user.email), escape(user.display_name), grant.granted_at.strftime("%Y-%m-%d %H:%M UTC"))
+        table.add_row(plain(user.email), plain(user.display_name), grant.granted_at.strftime("%Y-%m-%d %H:%M UTC"))
     out.print(table if found else "No operators.")

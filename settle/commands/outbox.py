@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from settle.commands.common import clock, engine, fail, out, settings, unit_of_work
+from settle.commands.common import clock, engine, fail, out, plain, settings, unit_of_work
 from settle.notify.model import OutboxStatus
 
 outbox_app = typer.Typer(help="E-mails waiting, sent or given up.", no_args_is_help=True)
@@ -33,11 +33,11 @@ def outbox_list(
             f"{message.created_at:%Y-%m-%d %H:%M}",
             message.kind.value,
             message.reference,
-            message.recipient,
+            plain(message.recipient),
             message.locale,
             message.status.value,
             str(message.attempts),
-            message.last_error or "",
+            plain(message.last_error or ""),
         )
     out.print(table)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from settle.commands.common import clock, fail, out, unit_of_work
+from settle.commands.common import clock, fail, out, plain, unit_of_work
 from settle.help.model import SupportRequestStatus
 
 support_app = typer.Typer(help="Support requests from users of the portal.", no_args_is_help=True)
@@ -37,9 +37,9 @@ def support_list(
             f"{request.created_at:%Y-%m-%d %H:%M}",
             request.status.value,
             request.problem_type.value,
-            emails[request.user_id],
+            plain(emails[request.user_id]),
             request.locale,
-            request.subject,
+            plain(request.subject),
         )
     out.print(table)
 
@@ -70,12 +70,12 @@ def support_show(number: str) -> None:
     ]
     out.print(f"Support request {request.id}  ({request.status.value})", highlight=False)
     for label, value in lines:
-        out.print(f"{label:<17}{value}", highlight=False, markup=False)
-    out.print(f"\n{request.description}", highlight=False, markup=False)
+        out.print(f"{label:<17}{plain(value)}", highlight=False)
+    out.print(f"\n{plain(request.description)}", highlight=False)
     for reply in replies:
         who = "Support" if reply.from_operator else user.display_name
-        out.print(f"\n--- {who}, {reply.created_at:%Y-%m-%d %H:%M} UTC", highlight=False, markup=False)
-        out.print(reply.body, highlight=False, markup=False)
+        out.print(f"\n--- {plain(who)}, {reply.created_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+        out.print(plain(reply.body), highlight=False)
 
 
 @support_app.command("reply")

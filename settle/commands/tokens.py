@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from settle.commands.common import clock, err, fail, out, unit_of_work
+from settle.commands.common import clock, err, fail, out, plain, unit_of_work
 
 tokens_app = typer.Typer(help="Personal access tokens for the REST API.", no_args_is_help=True)
 
@@ -67,7 +67,7 @@ def tokens_list(email: str) -> None:
     for token in tokens:
         table.add_row(
             token.id,
-            token.name,
+            plain(token.name),
             f"{token.prefix}…",
             _when(token.created_at),
             _when(token.expires_at) if token.expires_at else "never",
@@ -84,7 +84,7 @@ def tokens_revoke(token_id: str) -> None:
 
     with unit_of_work() as uow:
         token = revoke_api_token(uow, clock, None, token_id)
-    out.print(f"Token {token.id} ({token.name}) is revoked.")
+    out.print(f"Token {token.id} ({plain(token.name)}) is revoked.")
 
 
 def _when(moment: datetime | None) -> str:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from settle.access.model import ROLE_SCOPE, Role, Scope, ScopeKind
-from settle.commands.common import clock, fail, out, unit_of_work
+from settle.commands.common import clock, fail, out, plain, unit_of_work
 
 users_app = typer.Typer(help="People who sign in, and their billing roles.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def users_add(
 
     with unit_of_work() as uow:
         user = add_user(uow, clock, email=email, display_name=name, password=password, locale=locale)
-    out.print(f"Added {user.email} ({user.id}).")
+    out.print(f"Added {plain(user.email)} ({user.id}).")
 
 
 @users_app.command("list")
@@ -37,7 +37,7 @@ def users_list() -> None:
         table = Table("E-mail", "Name", "Roles")
         for user in uow.users.list():
             roles = "\n".join(f"{a.role.value} at {'/'.join(a.scope.parts)}" for a in uow.roles.for_user(user.id))
-            table.add_row(user.email, user.display_name, roles or "-")
+            table.add_row(plain(user.email), plain(user.display_name), roles or "-")
     out.print(table)
 
 
@@ -67,4 +67,4 @@ def users_grant(
     with unit_of_work() as uow:
         user = uow.users.get_by_email(email.strip().lower())
         grant_role(uow, clock, actor_id=None, user_id=user.id, role=role, scope=scope)
-    out.print(f"{email} is now {role.value} at {'/'.join(scope.parts)}.")
+    out.print(f"{plain(email)} is now {role.value} at {'/'.join(scope.parts)}.")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from settle.commands.common import clock, engine, fail, out, settings, unit_of_work
+from settle.commands.common import clock, engine, fail, out, plain, settings, unit_of_work
 from settle.notify.webhooks.model import DeliveryStatus, EventType
 
 webhooks_app = typer.Typer(help="Webhooks: endpoints, deliveries, resending.", no_args_is_help=True)
@@ -35,7 +35,7 @@ def webhooks_add(
     with unit_of_work() as uow:
         added = add_endpoint(uow, clock, url, events, secret=secret)
     endpoint = added.endpoint
-    out.print(f"Added webhook endpoint {endpoint.id}: {endpoint.url}")
+    out.print(f"Added webhook endpoint {endpoint.id}: {plain(endpoint.url)}")
     out.print(f"Events: {', '.join(sorted(endpoint.events))}")
     if added.generated_secret is not None:
         out.print("Signing secret (shown only now; verify the Settle-Signature header with it):")

@@ -64,14 +64,14 @@ class HttpProcessor:
         return wire.refund_from_json(response.json())
 
     def _send(self, method: str, path: str, *, absent_ok: bool = False, **kwargs: Any) -> httpx.Response:
-        # A kept-alive connection the server has just closed fails at once, before an answer: asked again
+        # A kept-alive connection the server has just closed (or reset) fails at once, before an answer: asked again
         # on a new one. Safe for look-ups and for what carries an Idempotency-Key (the same key is the same
         # charge or refund); not for an attach, which a second time would find the token spent.
         again = method == "GET" or "Idempotency-Key" in kwargs.get("headers", {})
         try:
             try:
                 response = self._client.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.RemoteProtocolError) as error:
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as error:  # not a time-out: asked at once
                 if not again:
                     raise
                 log.warning("the processor dropped the connection (%r); asking again: %s %s", error, method, path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -20,6 +21,7 @@ from settle.accounts.service import add_billing_profile
 from settle.clock import FixedClock
 from settle.commands.common import CommandFailed
 from settle.commands.support import support_app
+from settle.commands.users import users_app
 from settle.help.model import (
     OPERATOR,
     ArticleNotFound,
@@ -464,3 +466,23 @@ def test_the_answer_e_mail_is_written_in_the_request_s_language(
         "nl": "Antwoord op uw ondersteuningsaanvraag N",
         "da": "Svar på din supportanmodning N",
     }
+
+
+def test_customer_text_reaches_the_operators_terminal_as_text(
+    engine: Engine, clock: FixedClock, world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Markup a customer types is shown as typed (`[/oops]` once crashed `settle support list`, `[link=…]`
+    planted a link) and their escape sequences never reach the terminal (colours, titles, hyperlinks)."""
+    monkeypatch.setenv("SETTLE_DATABASE_URL", database_url)
+    hostile = "[/oops] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x07x"
+    with UnitOfWork(engine) as uow:
+        uow.connection.execute(
+            sa.text("UPDATE users SET display_name = :name WHERE id = :id"), {"name": hostile, "id": world.owner.id}
+        )
+    opened = _open(engine, clock, world.owner, subject=hostile[:80], description=hostile)
+    runner = CliRunner()
+    for app, args in ((support_app, ["list"]), (support_app, ["show", opened.id]), (users_app, ["list"])):
+        shown = runner.invoke(app, args)
+        assert shown.exit_code == 0, shown.output
+        assert "[/oops]" in shown.stdout and "[link=https://evil.example]" in shown.stdout, args
+        assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout, args
