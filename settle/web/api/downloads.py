@@ -28,6 +28,7 @@ from settle.web.api.errors import ERROR_RESPONSES, SUPPORTED_API_VERSION, AzureR
 from settle.web.api.files import INVOICE_PDF
 from settle.web.api.params import ACCOUNT, AccountName, InvoiceName
 from settle.web.api.serialise import AzureJSON
+from settle.web.urls import route_url
 
 RETRY_AFTER_SECONDS = 1  # the result is ready at once; azure-core reads 0 as "no advice" and waits 30 s
 
@@ -75,9 +76,15 @@ def download_invoice(
     if document is not None and document != invoice.id:
         raise DocumentNotFound(invoice=invoice.id, name=document)
     operation = _operation_name(caller, account, invoice.id, caller.clock.now())
-    location = request.url_for("invoice_download_result", billingAccountName=account, operationName=operation)
+    location = route_url(
+        request,
+        "invoice_download_result",
+        {"api-version": SUPPORTED_API_VERSION},
+        billingAccountName=account,
+        operationName=operation,
+    )
     headers = {
-        "Location": str(location.include_query_params(**{"api-version": SUPPORTED_API_VERSION})),
+        "Location": location,
         "Retry-After": str(RETRY_AFTER_SECONDS),
     }
     return Response(status_code=202, headers=headers)
@@ -107,8 +114,8 @@ def download_result(
             base_url=settings.base_url,
             provider=configured_provider(settings),
         )
-    url = request.url_for(INVOICE_PDF, invoiceName=link.number).include_query_params(**link.query())
-    return AzureJSON(schemas.DocumentDownloadResult(url=str(url), expiry_time=link.expires))
+    url = route_url(request, INVOICE_PDF, link.query(), invoiceName=link.number)
+    return AzureJSON(schemas.DocumentDownloadResult(url=url, expiry_time=link.expires))
 
 
 def _operation_name(caller: Caller, account: str, number: str, now: datetime) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
@@ -21,6 +20,7 @@ from settle.web.api.auth import ApiCaller, Caller
 from settle.web.api.errors import ERROR_RESPONSES, FORBIDDEN_RESPONSE, SUPPORTED_API_VERSION, AzureRoute
 from settle.web.api.params import ACCOUNT, PROFILE, AccountName, InvoiceName, ProfileName
 from settle.web.api.serialise import AzureJSON
+from settle.web.urls import this_path_url
 
 router = APIRouter(route_class=AzureRoute, tags=["Invoices"], responses=ERROR_RESPONSES)
 
@@ -158,8 +158,8 @@ def _invoice_page(request: Request, caller: Caller, scope: Scope, query: Invoice
     if len(rows) > query.limit:
         last = (page[-1].invoice_date, page[-1].id)
         token = paging.continuation(query, last, shape.scope_id(scope), caller.settings.secret_key)
-        params = urlencode({"api-version": SUPPORTED_API_VERSION, "skipToken": token})
-        next_link = str(request.url.replace(query=params))
+        params = {"api-version": SUPPORTED_API_VERSION, "skipToken": token}
+        next_link = this_path_url(request, params)
     value = [shape.invoice(bill, today, payments.get(bill.id, []), names.get(bill.billing_profile_id)) for bill in page]
     return AzureJSON(schemas.InvoiceList(value=value, next_link=next_link))
 

@@ -4,7 +4,6 @@ at a time. Lines never change once an invoice is issued, so a page is a plain sl
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
@@ -16,6 +15,7 @@ from settle.web.api.auth import ApiCaller
 from settle.web.api.errors import ERROR_RESPONSES, SUPPORTED_API_VERSION, AzureRoute, InvalidParameter
 from settle.web.api.params import ACCOUNT, AccountName, InvoiceName
 from settle.web.api.serialise import AzureJSON
+from settle.web.urls import this_path_url
 
 MAX_PAGE = 50
 router = APIRouter(route_class=AzureRoute, tags=["Invoices"], responses=ERROR_RESPONSES)
@@ -49,8 +49,8 @@ def list_invoice_transactions(
     value = [_transaction(charges, position) for position in range(skip, min(skip + top, len(lines)))]
     next_link = None
     if skip + top < len(lines):
-        params = urlencode({"api-version": SUPPORTED_API_VERSION, "top": top, "skip": skip + top})
-        next_link = str(request.url.replace(query=params))
+        params: dict[str, str | int] = {"api-version": SUPPORTED_API_VERSION, "top": top, "skip": skip + top}
+        next_link = this_path_url(request, params)
     return AzureJSON(schemas.TransactionList(value=value, next_link=next_link))
 
 

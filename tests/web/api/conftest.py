@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,8 +155,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(api: Api) -> Iterator[str]:
-    """The API's app served by uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+    """The API's app served by uvicorn on 127.0.0.1 in a thread; yields its base URL, which is also the
+    app's SETTLE_BASE_URL (the links it hands out are built from that)."""
     port = _free_port()
+    api.app.state.settings = replace(api.app.state.settings, base_url=f"http://127.0.0.1:{port}")
     config = uvicorn.Config(api.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)

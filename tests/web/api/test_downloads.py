@@ -18,7 +18,17 @@ from settle.documents.sources import invoice_document
 from settle.money import Money
 from settle.payments.service import record_bank_transfer
 from settle.uow import UnitOfWork
-from tests.web.api.conftest import ADMIN, CONTOSO, DUE_NOW, FABRIKAM_ADMIN, FABRIKAM_DUE, READER, Api
+from tests.web.api.conftest import (
+    ADMIN,
+    API_VERSION,
+    CONTOSO,
+    CONTOSO_BILLING,
+    DUE_NOW,
+    FABRIKAM_ADMIN,
+    FABRIKAM_DUE,
+    READER,
+    Api,
+)
 from tests.web.api.sdk import client_for
 
 
@@ -144,3 +154,26 @@ def test_a_document_name_other_than_the_invoice_s_is_not_found(api: Api) -> None
         path, params={"api-version": "2024-04-01", "documentName": DUE_NOW}, headers=api.headers(ADMIN)
     )
     assert named.status_code == 202
+
+
+def test_links_are_built_from_the_base_url_not_the_host_header(api: Api) -> None:
+    """Issue 17 item 13: a forged Host header (or a proxy passing one on) must not choose where the
+    client's next request, bearer token and all, goes."""
+    base = api.app.state.settings.base_url
+    forged = {**api.headers(ADMIN), "Host": "attacker.example"}
+    started = api.client.post(
+        f"{CONTOSO}/invoices/{DUE_NOW}/download", params={"api-version": API_VERSION}, headers=forged
+    )
+    assert started.status_code == 202
+    location = started.headers["Location"]
+    assert location.startswith(f"{base}{CONTOSO}/operationResults/") and "attacker" not in location
+    result = api.client.get(location, headers=forged).json()
+    assert result["url"].startswith(f"{base}/downloads/invoices/{DUE_NOW}.pdf?") and "attacker" not in result["url"]
+    page = api.client.get(
+        f"{CONTOSO_BILLING}/invoices", params={"api-version": API_VERSION, "top": 2}, headers=forged
+    ).json()
+    assert page["nextLink"].startswith(f"{base}{CONTOSO_BILLING}/invoices?")
+    lines = api.client.get(
+        f"{CONTOSO}/invoices/{DUE_NOW}/transactions", params={"api-version": API_VERSION, "top": 1}, headers=forged
+    ).json()
+    assert lines["nextLink"].startswith(f"{base}{CONTOSO}/invoices/{DUE_NOW}/transactions?")
