@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from settle.access.model import Role, Scope
+from settle.card_numbers import redact_card_numbers
 from settle.errors import N_, Invalid, NotFound
 
 # last_used_at is written at most this often, to spare a write per API call.
@@ -41,7 +42,8 @@ class InvitationNotValid(NotFound):
 
 
 def check_token_name(name: str) -> str:
-    cleaned = name.strip()
+    """The name as kept: trimmed, without card numbers (anything typed may hold one)."""
+    cleaned = redact_card_numbers(name.strip())
     if not 1 <= len(cleaned) <= TOKEN_NAME_LENGTH:
         raise InvalidTokenName(maximum=TOKEN_NAME_LENGTH)
     return cleaned

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from settle import ids
 from settle.accounts.model import check_locale
+from settle.card_numbers import redact_card_numbers
 from settle.errors import N_, Conflict, Invalid, NotFound
 
 SCHEME = "settle:"
@@ -267,7 +268,9 @@ def derived_subject(description: str) -> str:
 
 
 def tidy_message(text: str, error: type[Invalid] = MessageLength) -> str:
-    text = text.strip()
+    """A description or reply as kept: trimmed, of a sensible length, and without card numbers (people
+    paste them in when a payment fails; staff must never see one, nor the database keep it)."""
+    text = redact_card_numbers(text.strip())
     if not 1 <= len(text) <= DESCRIPTION_LENGTH:
         raise error(maximum=DESCRIPTION_LENGTH)
     return text
@@ -328,7 +331,7 @@ class SupportRequest:
     ) -> SupportRequest:
         """A new, open request. Without a subject, its description's first line is the subject."""
         description = tidy_message(description, DescriptionLength)
-        subject = " ".join(subject.split()) or derived_subject(description)  # one line
+        subject = redact_card_numbers(" ".join(subject.split())) or derived_subject(description)  # one line
         if not 1 <= len(subject) <= SUBJECT_LENGTH:
             raise SubjectLength(maximum=SUBJECT_LENGTH)
         check_locale(locale)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from settle.card_numbers import luhn_valid
 from settle.errors import N_, Invalid
 
 
@@ -99,21 +100,6 @@ _BRANDS: list[tuple[Brand, list[tuple[str, str]], frozenset[int]]] = [
     (Brand.UNIONPAY, [("62", "62")], frozenset(range(16, 20))),
 ]
 _SEPARATORS = re.compile(r"[ -]")
-# A run of digits, possibly split by single spaces or hyphens, as card numbers are written.
-_DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){12,}")
-
-
-def luhn_valid(digits: str) -> bool:
-    """The mod-10 check digit rule every card number obeys."""
-    if not digits.isdigit() or not digits.isascii():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def brand_of(digits: str) -> Brand:
@@ -162,21 +148,3 @@ def check_cvc(cvc: str, brand: Brand) -> None:
 def profile_of(digits: str) -> CardProfile:
     """How a (normalized) number behaves when charged."""
     return TEST_CARDS.get(digits, _ANY_OTHER)
-
-
-def redact_card_numbers(text: str) -> str:
-    """The text with anything that reads as a valid card number replaced, so none is ever stored."""
-
-    def replace(match: re.Match[str]) -> str:
-        return "[card number removed]" if _holds_card_number(_SEPARATORS.sub("", match.group())) else match.group()
-
-    return _DIGIT_RUN.sub(replace, text)
-
-
-def _holds_card_number(digits: str) -> bool:
-    """Whether any 13-19 digit stretch of the run passes Luhn (erring on the side of removing)."""
-    return any(
-        luhn_valid(digits[start : start + length])
-        for length in range(13, 20)
-        for start in range(len(digits) - length + 1)
-    )

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from settle import db
+from settle.card_numbers import redact_card_numbers
 from settle.clock import Clock
 from settle.errors import MixedCurrencies
 from settle.money import Money
@@ -98,7 +99,7 @@ class SimulatedProcessor:
             last4=digits[-4:],
             expiry_month=expiry_month,
             expiry_year=expiry_year,
-            holder=cards.redact_card_numbers(holder.strip())[:200],
+            holder=redact_card_numbers(holder.strip())[:200],
             funding=profile.funding.value,
         )
         with self._write() as connection:
@@ -177,7 +178,7 @@ class SimulatedProcessor:
             "token": card.token,
             "amount_minor": amount.minor,
             "currency": amount.currency,
-            "description": cards.redact_card_numbers(description)[:500],
+            "description": redact_card_numbers(description)[:500],
             "status": status.value,
             "decline_code": decline_code,
             "created_at": now,
