@@ -27,7 +27,7 @@ from settle.payments.service import make_default_payment_method, record_bank_tra
 from settle.processor.interface import Tokenizer
 from settle.uow import UnitOfWork
 
-PASSWORD = "demo-password"
+PASSWORD = "settle-demo-password"
 CONTOSO = "6f1d2c3b-5a4e-4c0d-9b8a-c0e7050c0001"
 FABRIKAM = "9e8d7c6b-5a4f-4e3d-8c2b-fab41ca70002"
 CONTOSO_BILLING = "CNTS-BILL-EUR-001"

@@ -22,6 +22,7 @@ from settle.accounts.model import (
     normalise_email,
 )
 from settle.accounts.passwords import hash_password
+from settle.card_numbers import redact_card_numbers
 from settle.clock import Clock
 from settle.errors import N_, Forbidden, Invalid
 from settle.money import check_currency
@@ -33,13 +34,13 @@ def add_user(
 ) -> User:
     """Create a user who can sign in; the password is kept only as an Argon2id hash."""
     email = normalise_email(email)
-    check_password(password)
+    check_password(password, related=(email, display_name))
     if uow.users.find_by_email(email) is not None:
         raise EmailTaken(email=email)
     user = User(
         id=ids.opaque_id(),
         email=email,
-        display_name=display_name.strip() or email,
+        display_name=redact_card_numbers(display_name.strip()) or email,
         created_at=clock.now(),
         password_hash=hash_password(password),
         locale=check_locale(locale),
@@ -183,6 +184,7 @@ def sign_up(
     if not enabled:
         raise SignUpDisabled()
     company, currency = _check_company(company), check_currency(currency)
+    check_password(password, related=(email, display_name, company))
     address = Address(company=company, country=_check_country(country))
     user = add_user(uow, clock, email=email, display_name=display_name, password=password)
     account = create_billing_account(uow, clock, display_name=company, administrator_id=user.id, sold_to=address)
@@ -203,7 +205,7 @@ def sign_up(
 
 
 def _check_company(company: str) -> str:
-    cleaned = " ".join(company.split())
+    cleaned = redact_card_numbers(" ".join(company.split()))
     if not 1 <= len(cleaned) <= _COMPANY_LENGTH:
         raise CompanyNameRequired(maximum=_COMPANY_LENGTH)
     return cleaned

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from settle import demo
 from settle.help.service import get_article
 from settle.i18n import gettext
 from settle.payments.model import DECLINE_MESSAGES, DeclineCode
@@ -48,7 +49,7 @@ def open_invoices(page: Page, server: LiveServer, language: Language, email: str
     """Steps 1–4: sign in, search, pick the service, Billing › Invoices in the left pane."""
     page.goto(f"{server.url}/")
     page.get_by_label(language.t("E-mail address")).fill(email)
-    page.get_by_label(language.t("Password")).fill("demo-password")
+    page.get_by_label(language.t("Password")).fill(demo.PASSWORD)
     page.get_by_role("button", name=language.t("Sign in")).click()
     search = page.get_by_role("combobox", name=language.t("Search resources, services and docs"))
     search.fill(language.typed)
@@ -151,7 +152,7 @@ def test_the_recommended_steps_article_leads_to_a_paid_invoice(
     page = context.new_page()
     page.goto(f"{server.url}/")
     page.get_by_label(language.t("E-mail address")).fill("admin@contoso.example")
-    page.get_by_label(language.t("Password")).fill("demo-password")
+    page.get_by_label(language.t("Password")).fill(demo.PASSWORD)
     page.get_by_role("button", name=language.t("Sign in")).click()
     page.get_by_role("link", name=language.t("Help + support")).first.click()
     page.get_by_label(language.t("Describe your problem")).fill(PROBLEMS[language.code])
