@@ -47,6 +47,7 @@ PAY_IN_PORTAL = N_("Pay now in the portal")
 PAY_IN_PORTAL_HOW = N_("Sign in to the portal, open Invoices and choose Pay now next to this invoice.")
 PORTAL = N_("Portal")
 BANK_TRANSFER = N_("Pay by bank transfer")
+OR_BANK_TRANSFER = N_("Or pay by bank transfer")
 ACCOUNT_HOLDER = N_("Account holder")
 BANK = N_("Bank")
 IBAN = N_("IBAN")
@@ -166,7 +167,6 @@ def _totals(pdf: DocumentPdf, document: InvoiceDocument) -> None:
 
 
 def _instructions(pdf: DocumentPdf, document: InvoiceDocument) -> None:
-    provider = document.provider
     if document.voided:
         pdf.panel(pdf.t(PAYMENT_INSTRUCTIONS), [], [pdf.t(VOID_NOTE)])
     elif document.instructions is Instructions.NOTHING_DUE:
@@ -174,16 +174,22 @@ def _instructions(pdf: DocumentPdf, document: InvoiceDocument) -> None:
     elif document.instructions is Instructions.PAY_IN_PORTAL:
         rows = [(pdf.t(PORTAL), document.portal_url)] if document.portal_url else []
         pdf.panel(pdf.t(PAY_IN_PORTAL), rows, [pdf.t(PAY_IN_PORTAL_HOW)])
+        _bank_transfer(pdf, document, pdf.t(OR_BANK_TRANSFER))  # a payer without the card at hand can still pay
     else:
-        rows = [
-            (pdf.t(ACCOUNT_HOLDER), provider.name),
-            (pdf.t(BANK), provider.bank_name),
-            (pdf.t(IBAN), provider.iban),
-            (pdf.t(BIC), provider.bic),
-            (pdf.t(PAYMENT_REFERENCE), document.number),
-            (pdf.t(AMOUNT_DUE), money(document.amount_due, document.locale)),
-        ]
-        pdf.panel(pdf.t(BANK_TRANSFER), rows, [pdf.t(REFERENCE_NOTE).format(reference=document.number)])
+        _bank_transfer(pdf, document, pdf.t(BANK_TRANSFER))
+
+
+def _bank_transfer(pdf: DocumentPdf, document: InvoiceDocument, title: str) -> None:
+    provider = document.provider
+    rows = [
+        (pdf.t(ACCOUNT_HOLDER), provider.name),
+        (pdf.t(BANK), provider.bank_name),
+        (pdf.t(IBAN), provider.iban),
+        (pdf.t(BIC), provider.bic),
+        (pdf.t(PAYMENT_REFERENCE), document.number),
+        (pdf.t(AMOUNT_DUE), money(document.amount_due, document.locale)),
+    ]
+    pdf.panel(title, rows, [pdf.t(REFERENCE_NOTE).format(reference=document.number)])
 
 
 def invoice_pdf(uow: UnitOfWork, number: str, *, tz: str = "UTC", base_url: str = "") -> bytes:

@@ -19,7 +19,7 @@ from settle.money import Money, total
 from settle.payments.model import Payment, PaymentMethod, PaymentMethodFamily, PaymentStatus
 
 # Bumped whenever the layout changes, so that cached documents are made anew.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: the bank details on every invoice that is due
 
 
 @dataclass(frozen=True)

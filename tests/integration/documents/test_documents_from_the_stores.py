@@ -35,6 +35,9 @@ def test_an_invoice_pdf_is_in_the_profiles_language_with_its_sections_and_pay_no
     assert "Engineering" in text and "Sales" in text
     assert f"Skyldigt beløb 1.240,86{NBSP}kr." in text  # (1,000.00 + 25.50) + 21% tax
     assert "Betal nu i portalen" in text and "https://billing.example" in text
+    # The help article promises the bank details on every invoice: a payer without the card at hand pays too.
+    assert "Eller betal via bankoverførsel" in text and f"Betalingsreference {invoice.id}" in text
+    assert "IBAN NL" in text
 
 
 def test_a_profile_without_a_card_is_asked_for_a_bank_transfer(billing: Billing) -> None:

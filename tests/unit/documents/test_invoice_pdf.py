@@ -22,7 +22,16 @@ NBSP = "\u00a0"
 # no-break space where the locale puts one), and words of the document in that language.
 TOTALS = {"en": "$1,234.56", "nl": f"€{NBSP}1.234,56", "da": f"1.234,56{NBSP}kr."}
 WORDS = {
-    "en": ["Invoice", "Invoice date", "Due date", "Billing period", "Amount due", "Pay now in the portal"],
+    "en": [
+        "Invoice",
+        "Invoice date",
+        "Due date",
+        "Billing period",
+        "Amount due",
+        "Pay now in the portal",
+        "Or pay by bank transfer",
+        "IBAN",
+    ],
     "nl": [
         "Factuur",
         "Factuurdatum",
@@ -31,6 +40,7 @@ WORDS = {
         "Te betalen bedrag",
         "Btw (21%)",
         "Nu betalen in de portal",
+        "Of betaal per bankoverschrijving",
         "Meld u aan bij de portal, open Facturen en kies Nu betalen",
         "januari 2026",
     ],
@@ -42,6 +52,7 @@ WORDS = {
         "Skyldigt beløb",
         f"Moms (21{NBSP}%)",
         "Betal nu i portalen",
+        "Eller betal via bankoverførsel",
         "åbn Fakturaer, og vælg Betal nu",
         "januar 2026",
     ],
