@@ -30,11 +30,19 @@ from settle.uow import UnitOfWork
 
 
 def add_user(
-    uow: UnitOfWork, clock: Clock, *, email: str, display_name: str, password: str, locale: str | None = None
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    locale: str | None = None,
+    typed_beside: tuple[str, ...] = (),
 ) -> User:
-    """Create a user who can sign in; the password is kept only as an Argon2id hash."""
+    """Create a user who can sign in; the password is kept only as an Argon2id hash. `typed_beside`:
+    more of what the user typed with it (a company name), which the password must not be made of."""
     email = normalise_email(email)
-    check_password(password, related=(email, display_name))
+    check_password(password, related=(email, display_name, *typed_beside))
     if uow.users.find_by_email(email) is not None:
         raise EmailTaken(email=email)
     user = User(
@@ -184,9 +192,8 @@ def sign_up(
     if not enabled:
         raise SignUpDisabled()
     company, currency = _check_company(company), check_currency(currency)
-    check_password(password, related=(email, display_name, company))
     address = Address(company=company, country=_check_country(country))
-    user = add_user(uow, clock, email=email, display_name=display_name, password=password)
+    user = add_user(uow, clock, email=email, display_name=display_name, password=password, typed_beside=(company,))
     account = create_billing_account(uow, clock, display_name=company, administrator_id=user.id, sold_to=address)
     profile = add_billing_profile(
         uow,
