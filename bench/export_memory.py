@@ -38,7 +38,7 @@ def load(url: str, count: int) -> None:
     engine = db.create_engine(url)
     db.upgrade(engine)
     with UnitOfWork(engine) as uow:
-        owner = add_user(uow, CLOCK, email=EMAIL, display_name="Bench", password="bench-password-long")
+        owner = add_user(uow, CLOCK, verified=True, email=EMAIL, display_name="Bench", password="bench-password-long")
         account = create_billing_account(uow, CLOCK, display_name="Bench", administrator_id=owner.id)
         profile = add_billing_profile(uow, CLOCK, billing_account_id=account.id, display_name="Bench", currency="EUR")
         sections = [add_invoice_section(uow, CLOCK, billing_profile_id=profile.id, display_name=n).id for n in "AB"]

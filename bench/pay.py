@@ -72,7 +72,9 @@ def prepare(settle_url: str, processor_url: str, count: int) -> Scene:
     clock = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
     processor = SimulatedProcessor(processor_url, clock)
     with UnitOfWork(engine) as uow:
-        payer = add_user(uow, clock, email="bench@example.com", display_name="Bench", password="bench-password-long")
+        payer = add_user(
+            uow, clock, verified=True, email="bench@example.com", display_name="Bench", password="bench-password-long"
+        )
         account = create_billing_account(uow, clock, display_name="Bench", administrator_id=payer.id)
         profile = add_billing_profile(
             uow, clock, billing_account_id=account.id, display_name="Bench", currency=CURRENCY

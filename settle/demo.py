@@ -66,7 +66,8 @@ def reset(uow: UnitOfWork) -> None:
 def load(uow: UnitOfWork, clock: Clock, processor: Tokenizer) -> None:
     """Create the demo data in the caller's transaction; the saved card is tokenised at `processor`."""
     people = {
-        user.email: add_user(uow, clock, email=user.email, display_name=user.name, password=PASSWORD) for user in USERS
+        user.email: add_user(uow, clock, email=user.email, display_name=user.name, password=PASSWORD, verified=True)
+        for user in USERS
     }
     admin, fabrikam_admin = people["admin@contoso.example"], people["admin@fabrikam.example"]
     contoso_address = Address("Contoso Ltd", "Keizersgracht 100", "", "Amsterdam", "1015 AA", "", "NL")

@@ -5,6 +5,7 @@ from settle.access import operator_store as access_operator_store
 from settle.access import session_store as access_session_store
 from settle.access import store as access_store
 from settle.access import token_store as access_token_store
+from settle.access import verification_store as access_verification_store
 from settle.accounts import store as accounts_store
 from settle.db import metadata
 from settle.help import store as help_store
@@ -20,6 +21,7 @@ __all__ = [
     "access_session_store",
     "access_store",
     "access_token_store",
+    "access_verification_store",
     "accounts_store",
     "help_store",
     "invoices_store",

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 
 from settle.access.operator_store import OperatorStore
 from settle.access.session_store import SessionStore, SignInFailureStore
-from settle.access.store import AuditStore, RoleAssignmentStore
+from settle.access.store import AuditStore, PendingRoleStore, RoleAssignmentStore
 from settle.access.token_store import ApiTokenStore, InvitationStore
+from settle.access.verification_store import EmailVerificationStore
 from settle.accounts.store import BillingAccountStore, BillingProfileStore, InvoiceSectionStore, UserStore
 from settle.db import sqlite_writer_lock
 from settle.help.store import SupportRequestStore
@@ -58,11 +59,13 @@ class UnitOfWork:
         self.payment_methods = PaymentMethodStore(connection)
         self.payments = PaymentStore(connection)
         self.roles = RoleAssignmentStore(connection)
+        self.pending_roles = PendingRoleStore(connection)
         self.audit = AuditStore(connection)
         self.sessions = SessionStore(connection)
         self.sign_in_failures = SignInFailureStore(connection)
         self.api_tokens = ApiTokenStore(connection)
         self.invitations = InvitationStore(connection)
+        self.email_verifications = EmailVerificationStore(connection)
         self.outbox = OutboxStore(connection)
         self.support_requests = SupportRequestStore(connection)
         self.autopay = AutopayStore(connection)

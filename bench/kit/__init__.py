@@ -80,7 +80,7 @@ class Tenant:
 
 def add_tenant(engine: Engine, clock: Clock, email: str = "bench@example.com") -> Tenant:
     with UnitOfWork(engine) as uow:
-        owner = add_user(uow, clock, email=email, display_name="Bench", password="bench-password-long")
+        owner = add_user(uow, clock, verified=True, email=email, display_name="Bench", password="bench-password-long")
         account = create_billing_account(uow, clock, display_name="Bench", administrator_id=owner.id)
         profile = add_billing_profile(uow, clock, billing_account_id=account.id, display_name="Bench", currency="EUR")
         first, second = (add_invoice_section(uow, clock, billing_profile_id=profile.id, display_name=n) for n in "AB")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 import secrets
 
@@ -43,6 +44,17 @@ def hash_secret(secret: str) -> str:
     Base64 rather than hex: a hex digest can begin or end with a long run of decimal digits,
     which card-number scanners of the database would rightly flag."""
     digest = hashlib.sha256(secret.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def derived_secret(secret_key: str, purpose: str, reference: str) -> str:
+    """A link's secret that is kept nowhere, yet can be made again from `reference` by whoever holds the
+    key: base64url (no padding) of HMAC-SHA256(key, "purpose:reference"). The outbox composes an e-mail
+    when it is sent, from the message's reference alone; this lets it write the link then. The purpose
+    keeps a secret made for one kind of link from opening another kind with the same reference."""
+    if not secret_key:
+        raise ValueError("no secret key: a link's secret is never derived from an empty key")
+    digest = hmac.new(secret_key.encode("utf-8"), f"{purpose}:{reference}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 

@@ -134,11 +134,20 @@ class RoleAssignment:
     role: Role
     scope: Scope
     created_at: datetime
-    created_by: str | None = None
+    created_by: str | None = None  # None: the operator, at the command line
+    # Granted by someone else to a user whose address is not verified: no effect until it is.
+    pending: bool = False
 
     def __post_init__(self) -> None:
         if ROLE_SCOPE[self.role] is not self.scope.kind:
             raise RoleScopeMismatch(role=self.role.value, scope=self.scope.kind.value)
+
+
+def takes_effect_at_once(granted_by: str | None, user_id: str, *, verified: bool) -> bool:
+    """Whether a role granted now counts from now (DESIGN §10). An unverified address proves nothing
+    (anyone can sign up with any address), so what someone else grants it waits until its user proves
+    it; what the user made themselves (their own new billing account) and what the operator gives do not."""
+    return verified or granted_by is None or granted_by == user_id
 
 
 class RoleScopeMismatch(Invalid):
@@ -163,6 +172,8 @@ def permissions_at(assignments: Iterable[RoleAssignment], scope: Scope) -> froze
     that scope (to find the way down to what they were given), but nothing more there."""
     granted: set[Permission] = set()
     for assignment in assignments:
+        if assignment.pending:  # waits for its holder's verified address: grants nothing yet
+            continue
         if assignment.scope.contains(scope):
             granted |= ROLE_PERMISSIONS[assignment.role]
         elif scope.contains(assignment.scope):

@@ -16,6 +16,14 @@ class AlreadyOperator(Conflict):
     message = N_("{email} is already an operator.")
 
 
+class OperatorNotVerified(Conflict):
+    code = "OperatorNotVerified"
+    message = N_(
+        "{email} has not verified their e-mail address yet, and operator rights go only to a proved address. "
+        "Ask them to sign in and open the link Settle e-mails them (the banner sends a new one), then try again."
+    )
+
+
 class NotAnOperator(NotFound):
     code = "NotAnOperator"
     message = N_("{email} is not an operator.")
@@ -26,8 +34,11 @@ def is_operator(uow: UnitOfWork, user_id: str) -> bool:
 
 
 def grant_operator(uow: UnitOfWork, clock: Clock, email: str, *, actor_id: str | None = None) -> User:
-    """Make an existing user one of the provider's operators (UserNotFound when no user has the address)."""
+    """Make an existing user one of the provider's operators (UserNotFound when no user has the address,
+    OperatorNotVerified until they have proved it: an address someone signed up with proves nothing)."""
     user = uow.users.get_by_email(email.strip().lower())
+    if not user.verified:
+        raise OperatorNotVerified(email=user.email)
     if uow.operators.is_operator(user.id):
         raise AlreadyOperator(email=user.email)
     uow.operators.add(OperatorGrant(user.id, actor_id, clock.now()))

@@ -1,6 +1,7 @@
 """Use cases of the Access control (IAM) blade: who holds which role here, add one (or invite someone
 without a user yet), remove one. Only those who may manage roles at a scope see its assignments; the
-last owner of a billing account stays. Every change is an audit event."""
+last owner of a billing account stays. A role given to a user who has not verified their address yet is
+listed as pending, and can be removed like any other. Every change is an audit event."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from settle.access.model import (
     require,
 )
 from settle.access.service import grant_role, held_at_visible_scope, record, resource_of, scope_not_found
-from settle.access.tokens import INVITATION_LIFETIME, Invitation, InvitationNotValid, Invited
+from settle.access.tokens import (
+    INVITATION_LIFETIME,
+    Invitation,
+    InvitationForAnotherAddress,
+    InvitationNotValid,
+    Invited,
+    masked,
+)
+from settle.access.verification import VerifyEmailFirst
 from settle.accounts.model import normalise_email
 from settle.clock import Clock
 from settle.uow import UnitOfWork
@@ -35,12 +44,18 @@ class RoleAssignmentRow:
     display_name: str
     inherited: bool  # held at a scope above the one shown, so it cannot be removed from here
 
+    @property
+    def pending(self) -> bool:
+        """Waiting for its holder to verify their e-mail address: no effect yet."""
+        return self.assignment.pending
+
 
 def list_role_assignments(uow: UnitOfWork, actor_id: str, scope: Scope) -> list[RoleAssignmentRow]:
     """The assignments that apply at the scope (held there or above) and those held below it."""
     _require_manage_roles(uow, actor_id, scope)
     rows = []
-    for assignment in uow.roles.in_account(scope.billing_account_id):
+    in_account = uow.roles.in_account(scope.billing_account_id) + uow.pending_roles.in_account(scope.billing_account_id)
+    for assignment in in_account:
         if assignment.scope.related(scope):
             user = uow.users.get(assignment.user_id)
             inherited = assignment.scope != scope and assignment.scope.contains(scope)
@@ -58,7 +73,8 @@ def add_role_assignment(
     client_address: str | None = None,
 ) -> RoleAssignment | Invited:
     """Give the user with this e-mail address the role at the scope; for an address without a user,
-    an invitation instead (see `invite`)."""
+    an invitation instead (see `invite`). For a user who has not verified the address, the role is
+    pending until they do (an address someone signed up with proves nothing)."""
     _require_manage_roles(uow, actor_id, scope)
     _check_role_fits(role, scope)
     user = uow.users.find_by_email(normalise_email(email))
@@ -105,11 +121,18 @@ def accept_invitation(
     uow: UnitOfWork, clock: Clock, secret: str, user_id: str, client_address: str | None = None
 ) -> RoleAssignment:
     """Turn an invitation into the role for the signed-in user, once. Refused when it was used, has
-    expired, or the person who sent it may no longer manage roles there."""
+    expired, or the person who sent it may no longer manage roles there; and unless the user has
+    verified their address and it is the invited one (a forwarded or leaked link is no one else's).
+    Refused, nothing is written: the invitation stays open for the invited person."""
     invitation = uow.invitations.find_by_hash(hash_secret(secret))
     now = clock.now()
     if invitation is None or not invitation.is_open(now) or not _inviter_still_may(uow, invitation):
         raise InvitationNotValid()
+    user = uow.users.get(user_id)
+    if not user.verified:
+        raise VerifyEmailFirst()
+    if user.email != invitation.email:
+        raise InvitationForAnotherAddress(invited=masked(invitation.email), email=user.email)
     if not uow.invitations.accept(invitation.id, user_id, now):
         raise InvitationNotValid()  # accepted a moment ago, by another request
     details = {"invitation": invitation.id, "email": invitation.email, "role": invitation.role.value}
@@ -128,18 +151,25 @@ def accept_invitation(
 def remove_role_assignment(
     uow: UnitOfWork, clock: Clock, actor_id: str, assignment_id: str, client_address: str | None = None
 ) -> None:
-    """Remove an assignment. Someone who cannot see its scope gets RoleAssignmentNotFound; the last
-    billing account owner of an account cannot be removed."""
-    assignment = uow.roles.get(assignment_id)
+    """Remove an assignment, in effect or pending. Someone who cannot see its scope gets
+    RoleAssignmentNotFound; the last billing account owner of an account cannot be removed."""
+    assignment = uow.roles.find(assignment_id) or uow.pending_roles.find(assignment_id)
+    if assignment is None:
+        raise RoleAssignmentNotFound(id=assignment_id)
     held = uow.roles.for_user(actor_id)
     require(held, Permission.MANAGE_ROLES, assignment.scope, not_found=RoleAssignmentNotFound(id=assignment_id))
-    if assignment.role is Role.BILLING_ACCOUNT_OWNER:
-        owners = uow.roles.holders(Role.BILLING_ACCOUNT_OWNER, assignment.scope, for_update=True)
-        if len(owners) <= 1:
-            raise LastOwner()
-    uow.roles.remove(assignment.id)
+    if assignment.pending:
+        uow.pending_roles.remove(assignment.id)
+    else:
+        if assignment.role is Role.BILLING_ACCOUNT_OWNER:
+            owners = uow.roles.holders(Role.BILLING_ACCOUNT_OWNER, assignment.scope, for_update=True)
+            if len(owners) <= 1:
+                raise LastOwner()
+        uow.roles.remove(assignment.id)
     user = uow.users.get(assignment.user_id)
     details = {"user": user.email, "role": assignment.role.value}
+    if assignment.pending:
+        details["pending"] = "it had not taken effect"
     record(
         uow,
         clock,

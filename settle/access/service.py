@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from settle import ids
 from settle.access.model import (
     AuditEvent,
@@ -13,6 +15,7 @@ from settle.access.model import (
     check_actions,
     permissions_at,
     require,
+    takes_effect_at_once,
 )
 from settle.accounts.model import BillingAccountNotFound, BillingProfileNotFound, InvoiceSectionNotFound
 from settle.clock import Clock
@@ -83,15 +86,32 @@ def grant_role(
     scope: Scope,
     client_address: str | None = None,
 ) -> RoleAssignment:
-    """Give a user a role at a scope (the operator at the command line, or an owner there)."""
+    """Give a user a role at a scope (the operator at the command line, or an owner there). Granted by
+    someone else to a user whose address is not verified, it is pending: stored apart, with no effect,
+    until that user proves the address (activate_pending_roles)."""
     check_scope_exists(uow, scope)
     user = uow.users.get(user_id)
+    at_once = takes_effect_at_once(actor_id, user.id, verified=user.verified)
     assignment = RoleAssignment(
-        id=ids.opaque_id(), user_id=user.id, role=role, scope=scope, created_at=clock.now(), created_by=actor_id
+        id=ids.opaque_id(),
+        user_id=user.id,
+        role=role,
+        scope=scope,
+        created_at=clock.now(),
+        created_by=actor_id,
+        pending=not at_once,
     )
     if any(held.role is role and held.scope == scope for held in uow.roles.for_user(user.id)):
         raise RoleAlreadyAssigned(email=user.email, role=role.value)
-    uow.roles.add(assignment)
+    for waiting in uow.pending_roles.for_user(user.id):
+        if waiting.role is role and waiting.scope == scope:
+            if not at_once:
+                raise RoleAlreadyAssigned(email=user.email, role=role.value)
+            uow.pending_roles.remove(waiting.id)  # the operator's grant counts now: it replaces the waiting one
+    (uow.roles if at_once else uow.pending_roles).add(assignment)
+    details = {"user": user.email, "role": role.value}
+    if not at_once:
+        details["pending"] = "until the user verifies the e-mail address"
     record(
         uow,
         clock,
@@ -99,9 +119,28 @@ def grant_role(
         "role_assignment.created",
         resource_of(scope),
         client_address=client_address,
-        details={"user": user.email, "role": role.value},
+        details=details,
     )
     return assignment
+
+
+def activate_pending_roles(uow: UnitOfWork, clock: Clock, user_id: str) -> list[RoleAssignment]:
+    """Once a user has proved their address: the roles granted to them meanwhile take effect (each
+    audited), keeping their ids and when they were granted."""
+    activated = []
+    for waiting in uow.pending_roles.for_user(user_id):
+        if not uow.pending_roles.remove(waiting.id):
+            continue  # removed a moment ago, by its granter
+        held = uow.roles.for_user(user_id)
+        if any(each.role is waiting.role and each.scope == waiting.scope for each in held):
+            continue
+        assignment = replace(waiting, pending=False)
+        uow.roles.add(assignment)
+        user = uow.users.get(user_id)
+        details = {"user": user.email, "role": assignment.role.value, "granted_by": assignment.created_by or ""}
+        record(uow, clock, user_id, "role_assignment.activated", resource_of(assignment.scope), details=details)
+        activated.append(assignment)
+    return activated
 
 
 def permissions(uow: UnitOfWork, user_id: str, scope: Scope) -> frozenset[Permission]:

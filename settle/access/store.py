@@ -1,4 +1,5 @@
-"""Tables and queries for role assignments and the audit trail."""
+"""Tables and queries for role assignments (those in effect, and those pending their holder's e-mail
+verification) and the audit trail."""
 
 from __future__ import annotations
 
@@ -33,6 +34,31 @@ sa.Index(
     unique=True,
 )
 
+# A role granted by someone else to a user who has not verified their address: it has no effect until
+# they do (access/service.py, grant_role), and lives in a table of its own, so that nothing that reads
+# role_assignments to decide a permission can count it by mistake.
+pending_role_assignments = sa.Table(
+    "pending_role_assignments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("billing_account_id", sa.ForeignKey("billing_accounts.id"), nullable=False, index=True),
+    sa.Column("billing_profile_id", sa.ForeignKey("billing_profiles.id")),
+    sa.Column("invoice_section_id", sa.ForeignKey("invoice_sections.id")),
+    sa.Column("created_by", sa.String(32), nullable=False),  # never the operator: theirs take effect at once
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+sa.Index(
+    "uq_pending_role_assignments_grant",
+    pending_role_assignments.c.user_id,
+    pending_role_assignments.c.role,
+    pending_role_assignments.c.billing_account_id,
+    sa.func.coalesce(pending_role_assignments.c.billing_profile_id, ""),
+    sa.func.coalesce(pending_role_assignments.c.invoice_section_id, ""),
+    unique=True,
+)
+
 audit_events = sa.Table(
     "audit_events",
     metadata,
@@ -55,7 +81,7 @@ _FOR_USER = (
 )
 
 
-def _assignment(row: Any) -> RoleAssignment:
+def _assignment(row: Any, *, pending: bool = False) -> RoleAssignment:
     return RoleAssignment(
         id=row.id,
         user_id=row.user_id,
@@ -63,7 +89,22 @@ def _assignment(row: Any) -> RoleAssignment:
         scope=Scope(row.billing_account_id, row.billing_profile_id, row.invoice_section_id),
         created_at=row.created_at,
         created_by=row.created_by,
+        pending=pending,
     )
+
+
+def _values(assignment: RoleAssignment) -> dict[str, Any]:
+    scope = assignment.scope
+    return {
+        "id": assignment.id,
+        "user_id": assignment.user_id,
+        "role": assignment.role.value,
+        "billing_account_id": scope.billing_account_id,
+        "billing_profile_id": scope.billing_profile_id,
+        "invoice_section_id": scope.invoice_section_id,
+        "created_by": assignment.created_by,
+        "created_at": assignment.created_at,
+    }
 
 
 class RoleAssignmentStore:
@@ -74,30 +115,24 @@ class RoleAssignmentStore:
         self._held: dict[str, tuple[RoleAssignment, ...]] = {}
 
     def add(self, assignment: RoleAssignment) -> None:
+        if assignment.pending:
+            raise ValueError("a pending role assignment is not one in effect: it goes to PendingRoleStore")
         self._held.clear()
-        scope = assignment.scope
-        self.connection.execute(
-            role_assignments.insert().values(
-                id=assignment.id,
-                user_id=assignment.user_id,
-                role=assignment.role.value,
-                billing_account_id=scope.billing_account_id,
-                billing_profile_id=scope.billing_profile_id,
-                invoice_section_id=scope.invoice_section_id,
-                created_by=assignment.created_by,
-                created_at=assignment.created_at,
-            )
-        )
+        self.connection.execute(role_assignments.insert().values(**_values(assignment)))
 
     def remove(self, assignment_id: str) -> None:
         self._held.clear()
         self.connection.execute(role_assignments.delete().where(role_assignments.c.id == assignment_id))
 
-    def get(self, assignment_id: str) -> RoleAssignment:
+    def find(self, assignment_id: str) -> RoleAssignment | None:
         row = self.connection.execute(role_assignments.select().where(role_assignments.c.id == assignment_id)).first()
-        if row is None:
+        return _assignment(row) if row else None
+
+    def get(self, assignment_id: str) -> RoleAssignment:
+        found = self.find(assignment_id)
+        if found is None:
             raise RoleAssignmentNotFound(id=assignment_id)
-        return _assignment(row)
+        return found
 
     def for_user(self, user_id: str) -> list[RoleAssignment]:
         held = self._held.get(user_id)
@@ -123,6 +158,36 @@ class RoleAssignmentStore:
     def in_account(self, account_id: str) -> list[RoleAssignment]:
         query = role_assignments.select().where(role_assignments.c.billing_account_id == account_id)
         return [_assignment(row) for row in self.connection.execute(query.order_by(role_assignments.c.created_at))]
+
+
+class PendingRoleStore:
+    """Roles granted to users who have not verified their address yet: shown on the IAM blade as
+    waiting, removable there, and moved to role_assignments when the address is proved."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, assignment: RoleAssignment) -> None:
+        self.connection.execute(pending_role_assignments.insert().values(**_values(assignment)))
+
+    def find(self, assignment_id: str) -> RoleAssignment | None:
+        query = pending_role_assignments.select().where(pending_role_assignments.c.id == assignment_id)
+        row = self.connection.execute(query).first()
+        return _assignment(row, pending=True) if row else None
+
+    def remove(self, assignment_id: str) -> bool:
+        query = pending_role_assignments.delete().where(pending_role_assignments.c.id == assignment_id)
+        return self.connection.execute(query).rowcount == 1
+
+    def for_user(self, user_id: str) -> list[RoleAssignment]:
+        c = pending_role_assignments.c
+        query = pending_role_assignments.select().where(c.user_id == user_id).order_by(c.created_at)
+        return [_assignment(row, pending=True) for row in self.connection.execute(query)]
+
+    def in_account(self, account_id: str) -> list[RoleAssignment]:
+        c = pending_role_assignments.c
+        query = pending_role_assignments.select().where(c.billing_account_id == account_id).order_by(c.created_at)
+        return [_assignment(row, pending=True) for row in self.connection.execute(query)]
 
 
 class AuditStore:

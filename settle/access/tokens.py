@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from settle.access.model import Role, Scope
 from settle.card_numbers import redact_card_numbers
-from settle.errors import N_, Invalid, NotFound
+from settle.errors import N_, Forbidden, Invalid, NotFound
 
 # last_used_at is written at most this often, to spare a write per API call.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -39,6 +39,22 @@ class InvitationNotValid(NotFound):
 
     def __init__(self) -> None:
         super().__init__()
+
+
+class InvitationForAnotherAddress(Forbidden):
+    """Who holds the link is not who it was sent to: an invitation is bound to the invited address."""
+
+    code = "InvitationForAnotherAddress"
+    message = N_(
+        "This invitation was sent to {invited}, not to {email}. Sign in with the invited address to accept it, "
+        "or ask the sender to invite {email}."
+    )
+
+
+def masked(email: str) -> str:
+    """An address as shown to someone it may not belong to: `j•••@contoso.example`."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
 
 
 def check_token_name(name: str) -> str:

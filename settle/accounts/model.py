@@ -137,6 +137,13 @@ class User:
     created_at: datetime
     locale: str | None = None  # None: the browser's language decides
     disabled: bool = False
+    # When the user proved the address by opening the link e-mailed to it; None: not (yet). A user
+    # created by an operator is verified from the start; one who signed up must prove it.
+    email_verified_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from babel import Locale
 from settle import ids
 from settle.access.model import Role, Scope
 from settle.access.service import grant_role, record
+from settle.access.verifying import send_verification
 from settle.accounts.model import (
     Address,
     AgreementType,
@@ -26,6 +27,8 @@ from settle.card_numbers import redact_card_numbers
 from settle.clock import Clock
 from settle.errors import N_, Forbidden, Invalid
 from settle.money import check_currency
+from settle.notify.model import MessageKind, Recipient
+from settle.notify.service import enqueue
 from settle.uow import UnitOfWork
 
 
@@ -38,23 +41,29 @@ def add_user(
     password: str,
     locale: str | None = None,
     typed_beside: tuple[str, ...] = (),
+    verified: bool = False,
 ) -> User:
     """Create a user who can sign in; the password is kept only as an Argon2id hash. `typed_beside`:
-    more of what the user typed with it (a company name), which the password must not be made of."""
+    more of what the user typed with it (a company name), which the password must not be made of.
+    `verified`: the address is vouched for by whoever creates the user (the operator at the command
+    line); otherwise the user proves it with the link e-mailed to it."""
     email = normalise_email(email)
     check_password(password, related=(email, display_name, *typed_beside))
     if uow.users.find_by_email(email) is not None:
         raise EmailTaken(email=email)
+    now = clock.now()
     user = User(
         id=ids.opaque_id(),
         email=email,
         display_name=redact_card_numbers(display_name.strip()) or email,
-        created_at=clock.now(),
+        created_at=now,
         password_hash=hash_password(password),
         locale=check_locale(locale),
+        email_verified_at=now if verified else None,
     )
     uow.users.add(user)
-    record(uow, clock, None, "user.created", f"users/{user.id}", details={"email": email})
+    details = {"email": email, "verified": "yes" if verified else "no"}
+    record(uow, clock, None, "user.created", f"users/{user.id}", details=details)
     return user
 
 
@@ -186,13 +195,29 @@ def sign_up(
     currency: str,
     country: str,
     enabled: bool,
-) -> SignedUp:
-    """A new customer: their user, a Microsoft Customer Agreement billing account of which they are the
-    billing account administrator (owner), its first billing profile and invoice section."""
+    secret_key: str,
+    locale: str,
+    client_address: str | None = None,
+) -> SignedUp | None:
+    """A new customer: their user (unverified: a link to prove the address is e-mailed in `locale`), a
+    Microsoft Customer Agreement billing account of which they are the billing account administrator
+    (owner), its first billing profile and invoice section.
+
+    For an address that has a user already, nothing is made and None returned: its owner is e-mailed
+    instead (sign in, or reset the password), after the same password hashing work, so that neither the
+    answer nor its timing tells a visitor whether an address has a user here."""
     if not enabled:
         raise SignUpDisabled()
     company, currency = _check_company(company), check_currency(currency)
     address = Address(company=company, country=_check_country(country))
+    existing = uow.users.find_by_email(normalise_email(email))
+    if existing is not None:
+        # The same refusals and the same Argon2 work as for a new address (add_user does both there),
+        # so neither the answer nor its time tells that the address has an account.
+        check_password(password, related=(email, display_name, company))
+        hash_password(password)
+        _tell_the_owner(uow, clock, existing, locale, client_address)
+        return None
     user = add_user(uow, clock, email=email, display_name=display_name, password=password, typed_beside=(company,))
     account = create_billing_account(uow, clock, display_name=company, administrator_id=user.id, sold_to=address)
     profile = add_billing_profile(
@@ -207,8 +232,22 @@ def sign_up(
     section = add_invoice_section(
         uow, clock, billing_profile_id=profile.id, display_name=f"{company} invoice section", actor_id=user.id
     )
-    record(uow, clock, user.id, "user.signed_up", f"users/{user.id}", details={"billing_account": account.id})
+    details = {"billing_account": account.id}
+    record(uow, clock, user.id, "user.signed_up", f"users/{user.id}", client_address=client_address, details=details)
+    send_verification(uow, clock, secret_key, user, locale, client_address)
     return SignedUp(user, account, profile, section)
+
+
+def _tell_the_owner(uow: UnitOfWork, clock: Clock, owner: User, locale: str, client_address: str | None) -> None:
+    """Someone signed up with the owner's address: one notice a day at most (the outbox keeps one
+    message per kind, reference and address), in the owner's language, else the form's."""
+    day = clock.now().date().isoformat()
+    enqueue(
+        uow, clock, MessageKind.SIGN_UP_ATTEMPTED, f"{owner.id}:{day}", [Recipient(owner.email, owner.locale or locale)]
+    )
+    record(
+        uow, clock, None, "user.signed_up", f"users/{owner.id}", outcome="address_taken", client_address=client_address
+    )
 
 
 def _check_company(company: str) -> str:

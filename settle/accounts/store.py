@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ users = sa.Table(
     sa.Column("locale", sa.String(5)),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("email_verified_at", UTCDateTime),  # NULL: the address is not proved (yet)
 )
 
 billing_accounts = sa.Table(
@@ -87,6 +89,7 @@ def _user(row: Any) -> User:
         created_at=row.created_at,
         locale=row.locale,
         disabled=row.disabled,
+        email_verified_at=row.email_verified_at,
     )
 
 
@@ -135,6 +138,12 @@ class UserStore:
 
     def update(self, user: User) -> None:
         self.connection.execute(users.update().where(users.c.id == user.id).values(**asdict(user)))
+
+    def mark_verified(self, user_id: str, email: str, verified_at: datetime) -> bool:
+        """Note the address proved, if the user still has `email` and was not verified already."""
+        c = users.c
+        query = users.update().where(c.id == user_id, c.email == email, c.email_verified_at.is_(None))
+        return self.connection.execute(query.values(email_verified_at=verified_at)).rowcount == 1
 
     def find(self, user_id: str) -> User | None:
         row = self.connection.execute(_USER, {"id": user_id}).first()

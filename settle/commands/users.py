@@ -22,11 +22,11 @@ def users_add(
     ] = "",
     locale: Annotated[str | None, typer.Option(help="en, nl or da; none: the browser decides.")] = None,
 ) -> None:
-    """Create a user who can sign in."""
+    """Create a user who can sign in, their address verified (the operator vouches for it)."""
     from settle.accounts.service import add_user
 
     with unit_of_work() as uow:
-        user = add_user(uow, clock, email=email, display_name=name, password=password, locale=locale)
+        user = add_user(uow, clock, email=email, display_name=name, password=password, locale=locale, verified=True)
     out.print(f"Added {plain(user.email)} ({user.id}).")
 
 
@@ -34,10 +34,14 @@ def users_add(
 def users_list() -> None:
     """List users and their billing roles."""
     with unit_of_work(write=False) as uow:
-        table = Table("E-mail", "Name", "Roles")
+        table = Table("E-mail", "Name", "Verified", "Roles")
         for user in uow.users.list():
-            roles = "\n".join(f"{a.role.value} at {'/'.join(a.scope.parts)}" for a in uow.roles.for_user(user.id))
-            table.add_row(plain(user.email), plain(user.display_name), roles or "-")
+            held = uow.roles.for_user(user.id) + uow.pending_roles.for_user(user.id)
+            roles = "\n".join(
+                f"{a.role.value} at {'/'.join(a.scope.parts)}" + (" (pending verification)" if a.pending else "")
+                for a in held
+            )
+            table.add_row(plain(user.email), plain(user.display_name), "yes" if user.verified else "no", roles or "-")
     out.print(table)
 
 

@@ -3,9 +3,11 @@ they are now, the words in the recipient's language, the PDF attached."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from settle.access.credentials import derived_secret
+from settle.access.verification import PURPOSE
 from settle.documents.invoice_pdf import render_invoice_pdf
 from settle.documents.model import PROVIDER, Provider
 from settle.documents.receipt_pdf import render_receipt_pdf
@@ -31,9 +33,12 @@ class Skip:
 @dataclass(frozen=True)
 class Composer:
     sender: str
-    base_url: str
+    base_url: str  # settings.base_url: links in e-mails never come from a request's Host header
     tz: str = "UTC"
     provider: Provider = PROVIDER
+    # settings.secret_key: a verification link's secret is derived again from it when its e-mail is
+    # composed (none is kept). Without it such an e-mail cannot be made and waits (retried, logged).
+    secret_key: str = field(default="", repr=False)
 
     @property
     def domain(self) -> str:
@@ -50,6 +55,10 @@ class Composer:
             made = self._refund(uow, message)
         elif message.kind is MessageKind.SUPPORT_REPLY:
             made = self._support_reply(uow, message)
+        elif message.kind is MessageKind.EMAIL_VERIFICATION:
+            made = self._verification(uow, message)
+        elif message.kind is MessageKind.SIGN_UP_ATTEMPTED:
+            made = self._sign_up_attempted(uow, message)
         else:
             made = self._invoice(uow, message)
         if isinstance(made, Skip):
@@ -108,6 +117,23 @@ class Composer:
         profile = uow.profiles.get(refund.billing_profile_id)
         words = content.refund_succeeded(receipt, profile.display_name, message.locale, self.base_url)
         return words, (Attachment(f"{receipt.receipt_number}.pdf", render_refund_receipt_pdf(receipt)),)
+
+    def _verification(self, uow: UnitOfWork, message: OutboxMessage) -> Composed | Skip:
+        link = uow.email_verifications.find(message.reference)
+        user = uow.users.find(link.user_id) if link else None
+        if link is None or user is None or user.email != link.email:
+            return Skip("the link's user or address is gone")
+        if user.verified or link.used_at is not None:
+            return Skip("the address was verified already")
+        secret = derived_secret(self.secret_key, PURPOSE, link.id)
+        shown = content.VerificationLink(link.email, f"{self.base_url}/verify-email/{secret}", link.expires_at, self.tz)
+        return content.email_verification(shown, self.provider.name, message.locale), ()
+
+    def _sign_up_attempted(self, uow: UnitOfWork, message: OutboxMessage) -> Composed | Skip:
+        user = uow.users.find(message.reference.partition(":")[0])
+        if user is None or user.disabled:
+            return Skip("the user is gone or disabled")
+        return content.sign_up_attempted(user.email, self.provider.name, message.locale, self.base_url), ()
 
     def _support_reply(self, uow: UnitOfWork, message: OutboxMessage) -> Composed:
         reply = uow.support_requests.get_reply(message.reference)

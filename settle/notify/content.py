@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from settle.documents.layout import date_and_time, long_date
@@ -54,6 +54,29 @@ SUPPORT_REPLY_TEXT = N_("Our support team answered your support request {number}
 SUPPORT_REPLY_NEXT = N_("If this does not solve your problem, write to us on the request's page in the portal.")
 SUPPORT_CLOSED = N_("We have closed the request. If the problem comes back, open a new support request.")
 SUPPORT_FOOTER = N_("You receive this e-mail from {provider} because you opened support request {number}.")
+VERIFY_SUBJECT = N_("Verify your e-mail address for {provider}")
+VERIFY_TEXT = N_(
+    "Please confirm that {email} is your e-mail address: open the link below and press Verify the e-mail address."
+)
+VERIFY_WHY = N_("Until you do, roles that others give you and invitations wait. The link works once, for 48 hours.")
+VERIFY_NOT_YOU = N_(
+    "If you did not sign up at {provider}, ignore this e-mail: without the link, nothing happens to the address."
+)
+VERIFY_ACTION = N_("Verify the e-mail address")
+VALID_UNTIL = N_("Valid until")
+ADDRESS = N_("E-mail address")
+SIGN_UP_ATTEMPT_SUBJECT = N_("Someone tried to sign up with your e-mail address")
+SIGN_UP_ATTEMPT_TEXT = N_(
+    "Someone tried to create a new billing account at {provider} with your e-mail address {email}. You already "
+    "have a user with this address, so nothing was created or changed."
+)
+SIGN_UP_ATTEMPT_YOU = N_(
+    "If it was you: sign in with your e-mail address and password. If you forgot your password, use "
+    "Forgot password on the sign-in page."
+)
+SIGN_UP_ATTEMPT_NOT_YOU = N_("If it was not you, ignore this e-mail: nobody was signed in and nothing was changed.")
+SIGN_IN = N_("Sign in")
+USER_FOOTER = N_("You receive this e-mail from {provider} because a user of its billing portal has this address.")
 
 PAY_NOW = N_("Pay now")
 GO_TO_INVOICES = N_("Go to Invoices")
@@ -265,6 +288,55 @@ def support_replied(answer: SupportAnswer, provider: str, locale: str, base_url:
         facts=((t(SUPPORT_REQUEST), answer.number), (t(SUBJECT), answer.subject)),
         action=(t(OPEN_REQUEST), support_request_link(base_url, answer.number)),
         footer=t(SUPPORT_FOOTER).format(provider=provider, number=answer.number),
+    )
+
+
+@dataclass(frozen=True)
+class VerificationLink:
+    """A link that proves an address, as its e-mail shows it."""
+
+    email: str
+    link: str
+    expires_at: datetime
+    timezone: str
+
+
+def email_verification(link: VerificationLink, provider: str, locale: str) -> EmailContent:
+    """The link that proves the address, with how long it works."""
+    t = _translator(locale)
+    return EmailContent(
+        locale=locale,
+        subject=t(VERIFY_SUBJECT).format(provider=provider),
+        paragraphs=(
+            t(GREETING),
+            t(VERIFY_TEXT).format(email=link.email),
+            t(VERIFY_WHY),
+            t(VERIFY_NOT_YOU).format(provider=provider),
+        ),
+        facts=(
+            (t(ADDRESS), link.email),
+            (t(VALID_UNTIL), date_and_time(link.expires_at, locale, link.timezone)),
+        ),
+        action=(t(VERIFY_ACTION), link.link),
+        footer=t(USER_FOOTER).format(provider=provider),
+    )
+
+
+def sign_up_attempted(email: str, provider: str, locale: str, base_url: str) -> EmailContent:
+    """To the owner of an address someone signed up with: sign in, or reset the password; nothing changed."""
+    t = _translator(locale)
+    return EmailContent(
+        locale=locale,
+        subject=t(SIGN_UP_ATTEMPT_SUBJECT),
+        paragraphs=(
+            t(GREETING),
+            t(SIGN_UP_ATTEMPT_TEXT).format(provider=provider, email=email),
+            t(SIGN_UP_ATTEMPT_YOU),
+            t(SIGN_UP_ATTEMPT_NOT_YOU),
+        ),
+        facts=((t(ADDRESS), email),),
+        action=(t(SIGN_IN), f"{base_url}/signin"),
+        footer=t(USER_FOOTER).format(provider=provider),
     )
 
 

@@ -28,6 +28,9 @@ class MessageKind(StrEnum):
     AUTOPAY_FAILED = "autopay_failed"  # an automatic charge failed: the reason, the retry, Pay now
     REFUND_SUCCEEDED = "refund_succeeded"
     SUPPORT_REPLY = "support_reply"  # the staff answered a support request (reference: the reply's id)
+    EMAIL_VERIFICATION = "email_verification"  # the link that proves an address (reference: the link's id)
+    # Someone signed up with an address that has a user: its owner hears of it (reference: user id:day).
+    SIGN_UP_ATTEMPTED = "sign_up_attempted"
 
 
 class OutboxStatus(StrEnum):

@@ -60,13 +60,14 @@ def send_due(
     limit: int = BATCH,
     tls: ssl.SSLContext | None = None,
     provider: Provider = PROVIDER,
+    secret_key: str = "",
 ) -> SendReport:
     """Send the messages that are due through the SMTP server of `smtp_url`. Without one, nothing
     is sent: the messages wait in the outbox, where operators see them."""
     if not smtp_url:
         return SendReport()
     with SmtpMailer(SmtpSettings.from_url(smtp_url), tls) as mailer:
-        return deliver(engine, clock, mailer, Composer(sender, base_url, tz, provider), limit=limit)
+        return deliver(engine, clock, mailer, Composer(sender, base_url, tz, provider, secret_key), limit=limit)
 
 
 def deliver(
@@ -159,5 +160,6 @@ def run_mail(engine: Engine, clock: Clock, settings: Settings) -> tuple[int, Sen
         base_url=settings.base_url,
         tz=settings.timezone,
         provider=configured_provider(settings),
+        secret_key=settings.secret_key,
     )
     return written, sent

@@ -268,7 +268,7 @@ def build_world(
     try:
         with UnitOfWork(engine) as uow:
             email = f"owner-{uuid.uuid4().hex[:8]}@faults.example"
-            owner = add_user(uow, clock, email=email, display_name="Owner", password=PASSWORD)
+            owner = add_user(uow, clock, verified=True, email=email, display_name="Owner", password=PASSWORD)
             account = create_billing_account(uow, clock, display_name="Faults Ltd", administrator_id=owner.id)
             profile = add_billing_profile(
                 uow, clock, billing_account_id=account.id, display_name="Main", currency="EUR"

@@ -90,8 +90,9 @@ def _forms(api: Api) -> list[Form]:
                 "country": "NL",
             },
             free_text=frozenset({"name", "company"}),
-            changes=frozenset(
+            changes=frozenset(  # and the verification link and its e-mail; for a known address, the notice
                 {"users", "billing_accounts", "billing_profiles", "invoice_sections", "role_assignments", "outbox"}
+                | {"email_verifications", "outbox_messages"}
             ),
         ),
         Form(

@@ -201,7 +201,7 @@ def test_a_role_removed_while_payments_are_in_flight_the_check_in_transaction_a_
     clock = SystemClock()
     with UnitOfWork(engine) as uow:
         email = f"contributor-{uuid.uuid4().hex[:6]}@faults.example"
-        contributor = add_user(uow, clock, email=email, display_name="Contributor", password=PASSWORD)
+        contributor = add_user(uow, clock, verified=True, email=email, display_name="Contributor", password=PASSWORD)
         granted = add_role_assignment(
             uow, clock, world.owner_id, email, Role.BILLING_ACCOUNT_CONTRIBUTOR, Scope(world.account_id)
         )

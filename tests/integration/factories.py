@@ -32,7 +32,12 @@ def make_world(engine: Engine, clock: Clock, *, name: str = "Contoso", currency:
     """An account with its owner, one billing profile and two invoice sections."""
     with UnitOfWork(engine) as uow:
         owner = add_user(
-            uow, clock, email=f"owner-{next(_numbers)}@{name.lower()}.example", display_name="Owner", password=PASSWORD
+            uow,
+            clock,
+            verified=True,
+            email=f"owner-{next(_numbers)}@{name.lower()}.example",
+            display_name="Owner",
+            password=PASSWORD,
         )
         account = create_billing_account(uow, clock, display_name=name, administrator_id=owner.id)
         profile = add_billing_profile(

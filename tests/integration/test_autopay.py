@@ -206,7 +206,12 @@ def test_only_who_may_manage_payment_methods_turns_autopay_on_and_each_change_is
         set_autopay(uow, clock, actor_id=world.owner.id, profile_id=profile.id, enabled=False)
         people = {
             role: add_user(
-                uow, clock, email=f"{role.value}@contoso.example", display_name=role.value, password=PASSWORD
+                uow,
+                clock,
+                verified=True,
+                email=f"{role.value}@contoso.example",
+                display_name=role.value,
+                password=PASSWORD,
             )
             for role in (Role.BILLING_PROFILE_READER, Role.INVOICE_MANAGER, Role.BILLING_PROFILE_CONTRIBUTOR)
         }

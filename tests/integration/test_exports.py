@@ -170,7 +170,9 @@ def test_another_customers_invoices_are_never_exported(engine: Engine, clock: Fi
 def test_a_role_that_sees_no_invoices_cannot_export_them(engine: Engine, clock: FixedClock) -> None:
     world = _one_invoice(engine, clock)
     with UnitOfWork(engine) as uow:
-        clerk = add_user(uow, clock, email="clerk@contoso.example", display_name="Clerk", password=PASSWORD)
+        clerk = add_user(
+            uow, clock, verified=True, email="clerk@contoso.example", display_name="Clerk", password=PASSWORD
+        )
         section = Scope(world.account.id, world.profile.id, world.sections[0].id)
         grant_role(uow, clock, actor_id=None, user_id=clerk.id, role=Role.INVOICE_SECTION_OWNER, scope=section)
     with pytest.raises(Forbidden):

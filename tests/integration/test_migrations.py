@@ -92,3 +92,52 @@ def test_0007_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     db.upgrade(engine)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata) == []
+
+
+def test_0009_leaves_every_user_unverified_and_roles_others_granted_pending_until_they_verify(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade(engine, "0008")
+    when = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    grants = [  # (id, user, role, granted by)
+        ("own", "founder", "billing_account_owner", "founder"),  # their own sign-up's account
+        ("given", "colleague", "billing_account_reader", "founder"),
+        ("operator", "clerk", "billing_account_contributor", None),  # `settle users grant`
+    ]
+    with engine.begin() as connection:
+        for user in ("founder", "colleague", "clerk"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, display_name, password_hash, disabled, created_at) "
+                    "VALUES (:id, :email, :id, 'x', false, :when)"
+                ),
+                {"id": user, "email": f"{user}@example.com", "when": when},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO billing_accounts (id, display_name, agreement_type, status, sold_to, created_at) "
+                "VALUES ('acct', 'Acct', 'MicrosoftCustomerAgreement', 'Active', '{}', :when)"
+            ),
+            {"when": when},
+        )
+        for grant_id, user, role, by in grants:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO role_assignments (id, user_id, role, billing_account_id, created_by, created_at) "
+                    "VALUES (:id, :user, :role, 'acct', :by, :when)"
+                ),
+                {"id": grant_id, "user": user, "role": role, "by": by, "when": when},
+            )
+    db.upgrade(engine)
+    with UnitOfWork(engine, write=False) as uow:
+        assert [user.verified for user in uow.users.list()] == [False, False, False]
+        assert [a.id for a in uow.roles.in_account("acct")] == ["own", "operator"]
+        assert [(a.id, a.created_by, a.pending) for a in uow.pending_roles.in_account("acct")] == [
+            ("given", "founder", True)
+        ]
+    with engine.begin() as connection:
+        config = db._alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+        kept = connection.execute(sa.text("SELECT id FROM role_assignments ORDER BY id")).scalars().all()
+    assert kept == ["given", "operator", "own"]
+    assert "email_verified_at" not in {column["name"] for column in sa.inspect(engine).get_columns("users")}

@@ -205,7 +205,12 @@ def test_an_expired_card_and_an_amount_over_the_card_limit_are_refused(setup: Se
 def _role_holder(setup: Setup, role: Role) -> str:
     with UnitOfWork(setup.engine) as uow:
         user = add_user(
-            uow, setup.clock, email=f"{role.value}@example.com", display_name=role.value, password="long enough pass"
+            uow,
+            setup.clock,
+            verified=True,
+            email=f"{role.value}@example.com",
+            display_name=role.value,
+            password="long enough pass",
         )
         section = setup.world.sections[0].id
         scope = {

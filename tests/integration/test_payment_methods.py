@@ -72,7 +72,9 @@ def _views(
 
 def _user_with(engine: Engine, clock: FixedClock, role: Role, scope: Scope) -> str:
     with UnitOfWork(engine) as uow:
-        user = add_user(uow, clock, email=f"{role.value}@example.com", display_name="U", password="long enough pass")
+        user = add_user(
+            uow, clock, verified=True, email=f"{role.value}@example.com", display_name="U", password="long enough pass"
+        )
         grant_role(uow, clock, actor_id=None, user_id=user.id, role=role, scope=scope)
     return user.id
 

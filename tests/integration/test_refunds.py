@@ -177,9 +177,15 @@ def test_through_the_api_only_operators_refund_and_others_do_not_learn_of_the_pa
 ) -> None:
     engine, clock, world = billing.engine, billing.clock, billing.world
     with UnitOfWork(engine) as uow:
-        owner_elsewhere = add_user(uow, clock, email="someone@fabrikam.example", display_name="F", password=PASSWORD)
-        operator = add_user(uow, clock, email="ops@settle.example", display_name="Ops", password=PASSWORD)
-        reader = add_user(uow, clock, email="reader@contoso.example", display_name="R", password=PASSWORD)
+        owner_elsewhere = add_user(
+            uow, clock, verified=True, email="someone@fabrikam.example", display_name="F", password=PASSWORD
+        )
+        operator = add_user(
+            uow, clock, verified=True, email="ops@settle.example", display_name="Ops", password=PASSWORD
+        )
+        reader = add_user(
+            uow, clock, verified=True, email="reader@contoso.example", display_name="R", password=PASSWORD
+        )
         scope = Scope(world.account.id, world.profile.id)
         grant_role(uow, clock, actor_id=None, user_id=reader.id, role=Role.BILLING_PROFILE_READER, scope=scope)
         grant_operator(uow, clock, "ops@settle.example")
@@ -245,7 +251,9 @@ def test_the_invoice_and_the_payment_history_list_payments_and_refunds(billing: 
     assert history[1].card_last4 == "4242" and history[1].receipt_number == refund.receipt_number
     assert first_page + rest == history
     with UnitOfWork(billing.engine) as uow:
-        stranger = add_user(uow, billing.clock, email="x@fabrikam.example", display_name="X", password=PASSWORD)
+        stranger = add_user(
+            uow, billing.clock, verified=True, email="x@fabrikam.example", display_name="X", password=PASSWORD
+        )
     with UnitOfWork(billing.engine, write=False) as uow, pytest.raises(Exception, match="not found"):
         list_payment_history(uow, actor_id=stranger.id, scope=scope)
 

@@ -130,7 +130,9 @@ def test_granting_the_same_role_twice_is_refused_by_the_service_and_the_database
     world = make_world(engine, clock)
     scope = Scope(world.account.id, world.profile.id)
     with UnitOfWork(engine) as uow:
-        reader = add_user(uow, clock, email="reader@contoso.example", display_name="R", password="long enough pass")
+        reader = add_user(
+            uow, clock, verified=True, email="reader@contoso.example", display_name="R", password="long enough pass"
+        )
         assignment = grant_role(
             uow, clock, actor_id=None, user_id=reader.id, role=Role.BILLING_PROFILE_READER, scope=scope
         )
@@ -148,7 +150,9 @@ def test_a_unit_of_work_sees_its_own_role_changes_though_it_reads_a_user_s_roles
     world = make_world(engine, clock)
     scope = Scope(world.account.id, world.profile.id)
     with UnitOfWork(engine) as uow:
-        reader = add_user(uow, clock, email="reader@contoso.example", display_name="R", password="long enough pass")
+        reader = add_user(
+            uow, clock, verified=True, email="reader@contoso.example", display_name="R", password="long enough pass"
+        )
         assert uow.roles.for_user(reader.id) == []
         granted = grant_role(
             uow, clock, actor_id=None, user_id=reader.id, role=Role.BILLING_PROFILE_READER, scope=scope
@@ -162,18 +166,22 @@ def test_a_unit_of_work_sees_its_own_role_changes_though_it_reads_a_user_s_roles
 
 def test_users_need_a_unique_email_and_a_long_password(engine: Engine, clock: FixedClock) -> None:
     with UnitOfWork(engine) as uow:
-        user = add_user(uow, clock, email=" Ann@Example.COM ", display_name="Ann", password="twelve chars")
+        user = add_user(
+            uow, clock, verified=True, email=" Ann@Example.COM ", display_name="Ann", password="twelve chars"
+        )
     assert user.email == "ann@example.com" and user.password_hash.startswith("$argon2id$")
     with pytest.raises(EmailTaken), UnitOfWork(engine) as uow:
-        add_user(uow, clock, email="ann@example.com", display_name="Ann", password="twelve chars")
+        add_user(uow, clock, verified=True, email="ann@example.com", display_name="Ann", password="twelve chars")
     with pytest.raises(PasswordTooShort), UnitOfWork(engine) as uow:
-        add_user(uow, clock, email="bob@example.com", display_name="Bob", password="eleven char")
+        add_user(uow, clock, verified=True, email="bob@example.com", display_name="Bob", password="eleven char")
 
 
 def test_the_card_number_scan_would_see_a_number_typed_into_any_column(engine: Engine, clock: FixedClock) -> None:
     """The guard run after every test (tests/conftest.py) reads every column of every table."""
     with UnitOfWork(engine) as uow:  # planted through the store: add_user itself removes card numbers
-        user = add_user(uow, clock, email="typo@example.com", display_name="Typo", password="long enough pass")
+        user = add_user(
+            uow, clock, verified=True, email="typo@example.com", display_name="Typo", password="long enough pass"
+        )
         uow.users.update(replace(user, display_name="4242 4242 4242 4242"))
     assert card_numbers_in_database(engine) == {"users": ["4242424242424242"]}
     with UnitOfWork(engine) as uow:

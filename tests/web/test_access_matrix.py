@@ -70,7 +70,9 @@ def _holder_of(setting: Setting, role: Role) -> tuple[str, str]:
         "section": Scope(world.account.id, world.profile.id, world.sections[0].id),
     }[where]
     with UnitOfWork(setting.portal.engine) as uow:
-        user = add_user(uow, clock, email=f"{role.value}@matrix.example", display_name=role.value, password=PASSWORD)
+        user = add_user(
+            uow, clock, verified=True, email=f"{role.value}@matrix.example", display_name=role.value, password=PASSWORD
+        )
         grant_role(uow, clock, actor_id=world.owner.id, user_id=user.id, role=role, scope=scope)
         secret, _ = create_api_token(uow, clock, user.id, "matrix")
     return user.email, secret

@@ -256,7 +256,7 @@ def _assignment(row: RoleAssignmentRow) -> schemas.BillingRoleAssignment:
         name=held.id,
         type=f"{shape.scope_type(scope)}/billingRoleAssignments",
         properties=schemas.BillingRoleAssignmentProperties(
-            provisioning_state="Succeeded",
+            provisioning_state="Pending" if held.pending else "Succeeded",  # Pending: until the holder verifies
             created_on=held.created_at,
             created_by_principal_id=held.created_by,
             principal_id=held.user_id,

@@ -200,7 +200,7 @@ class BillingRoleDefinition(Resource):
 
 
 class BillingRoleAssignmentProperties(Shape):
-    provisioning_state: Literal["Succeeded"]
+    provisioning_state: Literal["Succeeded", "Pending"]
     created_on: datetime
     created_by_principal_id: str | None = None
     principal_id: str

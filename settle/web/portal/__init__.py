@@ -22,6 +22,7 @@ from settle.web.portal import (
     settings_routes,
     sign_in_routes,
     token_routes,
+    verification_routes,
 )
 from settle.web.portal.pages import (
     BROWSER_COOKIE,
@@ -46,6 +47,7 @@ def install_portal(app: FastAPI) -> None:
     app.include_router(search_routes.router)
     app.include_router(token_routes.router)
     app.include_router(help_routes.router)
+    app.include_router(verification_routes.router)
     app.add_exception_handler(sign_in_routes.FormExpired, sign_in_routes.form_expired_answer)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(SettleError, _error_page)

@@ -283,7 +283,8 @@ def add_assignment(request: Request, who: Checked, scope: str = "", email: Text 
     if isinstance(added, Invited):
         link = f"{request.app.state.settings.base_url.rstrip('/')}/invitations/{added.secret}"
         return _access_page(request, user, scope, invited=added.invitation, invitation_link=link)
-    query = urlencode({"scope": scope, "done": "added"} if scope else {"done": "added"})
+    done = "pending" if added.pending else "added"
+    query = urlencode({"scope": scope, "done": done} if scope else {"done": done})
     return RedirectResponse(f"/billing/access?{query}", status_code=303)
 
 

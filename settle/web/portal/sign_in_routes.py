@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from settle.access.sign_in import sign_in, sign_out
+from settle.accounts.model import normalise_email
 from settle.accounts.service import sign_up
 from settle.config import Settings
 from settle.errors import N_, Invalid, SettleError
@@ -61,10 +62,10 @@ class FormExpired(Exception):
 
 
 @router.get("/signin")
-def show_sign_in(request: Request, next: str = "/") -> Response:
+def show_sign_in(request: Request, next: str = "/", notice: str = "") -> Response:
     if visitor(request).user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "signin.html", next=safe_next(next))
+    return render(request, "signin.html", next=safe_next(next), notice=notice)
 
 
 @router.post("/signin")
@@ -140,6 +141,9 @@ def submit_sign_up(
     currency: Text = "EUR",
     country: Text = "",
 ) -> Response:
+    """One answer for a new address and for one that has a user (the owner is e-mailed instead): the same
+    page, status and headers, so that sign-up tells nobody which addresses have a user here. Nobody is
+    signed in by it (that alone would tell the two apart): the page says they can sign in now."""
     settings: Settings = request.app.state.settings
     try:
         with UnitOfWork(request.app.state.engine) as uow:
@@ -153,6 +157,9 @@ def submit_sign_up(
                 currency=currency,
                 country=country,
                 enabled=settings.signup,
+                secret_key=settings.secret_key,
+                locale=who.locale,
+                client_address=request.client.host if request.client else None,
             )
     except SettleError as error:
         return render(
@@ -162,10 +169,7 @@ def submit_sign_up(
             error=message_of(error, who.locale),
             form={"email": email, "name": name, "company": company, "currency": currency, "country": country},
         )
-    signed_in = submit_sign_in(request, who, email, password, "/")
-    if signed_in.status_code >= 400:  # the account is made; signing in waits (the address is throttled)
-        return RedirectResponse("/signin", status_code=303)
-    return signed_in
+    return render(request, "signup_sent.html", email=normalise_email(email))
 
 
 @router.post("/language")

@@ -17,11 +17,21 @@ from tests.integration.factories import PASSWORD
 _numbers = count(1)
 
 
-def add_person(engine: Engine, clock: Clock, role: Role | None = None, scope: Scope | None = None) -> User:
-    """A new user, holding `role` at `scope` when given (granted by the operator)."""
+def add_person(
+    engine: Engine,
+    clock: Clock,
+    role: Role | None = None,
+    scope: Scope | None = None,
+    *,
+    email: str | None = None,
+    verified: bool = True,
+) -> User:
+    """A new user (by default with a verified address, as the operator makes them), holding `role` at
+    `scope` when given (granted by the operator)."""
     with UnitOfWork(engine) as uow:
         name = f"person-{next(_numbers)}"
-        user = add_user(uow, clock, email=f"{name}@example.com", display_name=name.title(), password=PASSWORD)
+        email = email or f"{name}@example.com"
+        user = add_user(uow, clock, verified=verified, email=email, display_name=name.title(), password=PASSWORD)
         if role is not None and scope is not None:
             grant_role(uow, clock, actor_id=None, user_id=user.id, role=role, scope=scope)
     return user

@@ -202,7 +202,7 @@ def test_an_unknown_email_gets_an_invitation_that_is_accepted_once(engine: Engin
 
     invited = _add(engine, clock, world.owner.id, "newcomer@example.com", Role.BILLING_PROFILE_READER, profile)
     assert isinstance(invited, Invited)
-    newcomer = add_person(engine, clock)
+    newcomer = add_person(engine, clock, email="newcomer@example.com")
     clock.advance(timedelta(days=6))
     with UnitOfWork(engine) as uow:
         accepted = accept_invitation(uow, clock, invited.secret, newcomer.id)

@@ -25,10 +25,14 @@ def _sign_up(engine: Engine, clock: FixedClock, **overrides: Any) -> SignedUp:
         "currency": "DKK",
         "country": "dk",
         "enabled": True,
+        "secret_key": "sign-up tests",
+        "locale": "en",
     }
     fields.update(overrides)
     with UnitOfWork(engine) as uow:
-        return sign_up(uow, clock, **fields)
+        signed = sign_up(uow, clock, **fields)
+    assert signed is not None, "a new address"
+    return signed
 
 
 def _user_count(engine: Engine) -> int:

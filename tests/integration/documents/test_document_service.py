@@ -32,7 +32,9 @@ def billing(engine: Engine, clock: FixedClock, tmp_path: Path) -> Billing:
 
 def _stranger(billing: Billing) -> str:
     with UnitOfWork(billing.engine) as uow:
-        return add_user(uow, billing.clock, email="eve@example.com", display_name="Eve", password=PASSWORD).id
+        return add_user(
+            uow, billing.clock, verified=True, email="eve@example.com", display_name="Eve", password=PASSWORD
+        ).id
 
 
 def test_an_invoice_pdf_is_for_those_who_see_the_invoice_and_is_rendered_once(billing: Billing) -> None:

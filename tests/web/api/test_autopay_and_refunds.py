@@ -55,7 +55,7 @@ def test_a_failed_automatic_charge_is_listed_in_failed_payments_with_its_reason(
 def operator(api: Api) -> str:
     """A provider operator (granted explicitly) with an API token; returns the token's user key."""
     with UnitOfWork(api.engine) as uow:
-        user = add_user(uow, api.clock, email=OPERATOR, display_name="Operator", password=PASSWORD)
+        user = add_user(uow, api.clock, verified=True, email=OPERATOR, display_name="Operator", password=PASSWORD)
         api.tokens[OPERATOR], _ = create_api_token(uow, api.clock, user.id, "tests")
         grant_operator(uow, api.clock, OPERATOR)
     return OPERATOR

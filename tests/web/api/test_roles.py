@@ -94,7 +94,9 @@ def test_role_assignments_are_listed_for_those_who_manage_roles(api: Api) -> Non
 
 def test_an_owner_gives_a_user_a_profile_role_and_takes_it_away(api: Api) -> None:
     with UnitOfWork(api.engine) as uow:
-        add_user(uow, api.clock, email="new@contoso.example", display_name="New Person", password=PASSWORD)
+        add_user(
+            uow, api.clock, verified=True, email="new@contoso.example", display_name="New Person", password=PASSWORD
+        )
     definition = f"{CONTOSO_BILLING}/billingRoleDefinitions/{PROFILE_CONTRIBUTOR}"
     body = {"roleDefinitionId": definition, "userEmailAddress": "New@Contoso.example", "principalTenantId": "t"}
     created = api.post(f"{CONTOSO_BILLING}/createBillingRoleAssignment", body)

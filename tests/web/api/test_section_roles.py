@@ -30,7 +30,7 @@ def _held(api: Api, email: str) -> list[tuple[Role, Scope]]:
 
 def _newcomer(api: Api) -> None:
     with UnitOfWork(api.engine) as uow:
-        add_user(uow, api.clock, email=NEWCOMER, display_name="Newcomer", password=PASSWORD)
+        add_user(uow, api.clock, verified=True, email=NEWCOMER, display_name="Newcomer", password=PASSWORD)
 
 
 def test_the_sdk_gives_takes_and_lists_an_invoice_section_role(api: Api, server: str) -> None:

@@ -144,7 +144,7 @@ def test_payment_methods_add_make_default_and_remove_with_the_default_rule(porta
 def test_access_control_adds_invites_and_removes_and_keeps_the_last_owner(portal: Portal) -> None:
     with UnitOfWork(portal.engine) as uow:
         colleague = add_user(
-            uow, portal.clock, email="colleague@contoso.example", display_name="Col", password=PASSWORD
+            uow, portal.clock, verified=True, email="colleague@contoso.example", display_name="Col", password=PASSWORD
         )
     portal.sign_in()
     csrf = _csrf(portal, "/billing/access")
@@ -201,7 +201,9 @@ def test_a_profile_reader_sees_that_profile_only_and_no_pay_now(portal: Portal) 
     invoice = make_invoice(portal.world, portal.clock)
     add_invoices(portal.engine, [invoice])
     with UnitOfWork(portal.engine) as uow:
-        reader = add_user(uow, portal.clock, email="r@contoso.example", display_name="R", password=PASSWORD)
+        reader = add_user(
+            uow, portal.clock, verified=True, email="r@contoso.example", display_name="R", password=PASSWORD
+        )
         scope = Scope(portal.world.account.id, portal.world.profile.id)
         grant_role(
             uow,
