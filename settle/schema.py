@@ -2,6 +2,7 @@
 
 from settle import leases
 from settle.access import operator_store as access_operator_store
+from settle.access import reset_store as access_reset_store
 from settle.access import session_store as access_session_store
 from settle.access import store as access_store
 from settle.access import token_store as access_token_store
@@ -18,6 +19,7 @@ from settle.payments import store as payments_store
 
 __all__ = [
     "access_operator_store",
+    "access_reset_store",
     "access_session_store",
     "access_store",
     "access_token_store",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from settle.access.operator_store import OperatorStore
+from settle.access.reset_store import PasswordResetStore, ResetRequestStore
 from settle.access.session_store import SessionStore, SignInFailureStore
 from settle.access.store import AuditStore, PendingRoleStore, RoleAssignmentStore
 from settle.access.token_store import ApiTokenStore, InvitationStore
@@ -63,6 +64,8 @@ class UnitOfWork:
         self.audit = AuditStore(connection)
         self.sessions = SessionStore(connection)
         self.sign_in_failures = SignInFailureStore(connection)
+        self.password_resets = PasswordResetStore(connection)
+        self.reset_requests = ResetRequestStore(connection)
         self.api_tokens = ApiTokenStore(connection)
         self.invitations = InvitationStore(connection)
         self.email_verifications = EmailVerificationStore(connection)

@@ -1,7 +1,8 @@
-"""Secrets handed to people (session cookies, API tokens, invitation links) and what Settle keeps of them.
+"""Secrets handed to people (session cookies, API tokens, invitation and reset links) and what Settle keeps of them.
 
 A secret is shown once; the database keeps only its SHA-256 digest, so a copy of the database opens
-nothing. The secrets are 240 bits of randomness, so a fast hash is enough (no password stretching)."""
+nothing. The secrets are 240 bits of randomness, or an HMAC under the secret key (a link e-mailed
+later, made again when the outbox sends it), so a fast hash is enough (no password stretching)."""
 
 from __future__ import annotations
 

@@ -64,6 +64,10 @@ class SessionStore:
     def remove(self, session_id: str) -> None:
         self.connection.execute(sessions.delete().where(sessions.c.id == session_id))
 
+    def remove_for_user(self, user_id: str) -> int:
+        """End every session of the user (their password changed); how many there were."""
+        return int(self.connection.execute(sessions.delete().where(sessions.c.user_id == user_id)).rowcount)
+
     def for_user(self, user_id: str) -> list[Session]:
         query = sessions.select().where(sessions.c.user_id == user_id).order_by(sessions.c.created_at)
         return [_session(row) for row in self.connection.execute(query)]

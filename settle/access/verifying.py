@@ -86,12 +86,21 @@ def verify_email(uow: UnitOfWork, clock: Clock, secret: str, client_address: str
     now = clock.now()
     if not uow.email_verifications.use(link.id, now):
         raise VerificationLinkUsed()  # used a moment ago, by another request
-    if not uow.users.mark_verified(link.user_id, link.email, now):
-        return uow.users.get(link.user_id)  # verified already (by another link)
-    user = uow.users.get(link.user_id)
-    details = {"email": user.email, "link": link.id}
+    prove_address(uow, clock, link.user_id, link.email, {"link": link.id}, client_address)
+    return uow.users.get(link.user_id)
+
+
+def prove_address(
+    uow: UnitOfWork, clock: Clock, user_id: str, email: str, how: dict[str, str], client_address: str | None
+) -> bool:
+    """The user has shown they read the mail of `email` (a verification or a password reset link sent
+    there): it is verified, audited, and the roles others granted them meanwhile take effect. False
+    when it was verified already, or is no longer the user's address."""
+    if not uow.users.mark_verified(user_id, email, clock.now()):
+        return False
+    details = {"email": email, **how}
     record(
-        uow, clock, user.id, "user.email_verified", f"users/{user.id}", client_address=client_address, details=details
+        uow, clock, user_id, "user.email_verified", f"users/{user_id}", client_address=client_address, details=details
     )
-    activate_pending_roles(uow, clock, user.id)
-    return user
+    activate_pending_roles(uow, clock, user_id)
+    return True

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from settle.access.credentials import derived_secret
-from settle.access.verification import PURPOSE
+from settle.access import resets, verification
+from settle.access.credentials import derived_secret, hash_secret
+from settle.clock import Clock, SystemClock
 from settle.documents.invoice_pdf import render_invoice_pdf
 from settle.documents.model import PROVIDER, Provider
 from settle.documents.receipt_pdf import render_receipt_pdf
@@ -36,9 +37,10 @@ class Composer:
     base_url: str  # settings.base_url: links in e-mails never come from a request's Host header
     tz: str = "UTC"
     provider: Provider = PROVIDER
-    # settings.secret_key: a verification link's secret is derived again from it when its e-mail is
-    # composed (none is kept). Without it such an e-mail cannot be made and waits (retried, logged).
+    # settings.secret_key: a verification or reset link's secret is derived again from it when its e-mail
+    # is composed (none is kept). Without it such an e-mail cannot be made and waits (retried, logged).
     secret_key: str = field(default="", repr=False)
+    clock: Clock = field(default_factory=SystemClock)  # a reset link that has died since is not sent
 
     @property
     def domain(self) -> str:
@@ -59,6 +61,8 @@ class Composer:
             made = self._verification(uow, message)
         elif message.kind is MessageKind.SIGN_UP_ATTEMPTED:
             made = self._sign_up_attempted(uow, message)
+        elif message.kind is MessageKind.PASSWORD_RESET:
+            made = self._password_reset(uow, message)
         else:
             made = self._invoice(uow, message)
         if isinstance(made, Skip):
@@ -125,7 +129,7 @@ class Composer:
             return Skip("the link's user or address is gone")
         if user.verified or link.used_at is not None:
             return Skip("the address was verified already")
-        secret = derived_secret(self.secret_key, PURPOSE, link.id)
+        secret = derived_secret(self.secret_key, verification.PURPOSE, link.id)
         shown = content.VerificationLink(link.email, f"{self.base_url}/verify-email/{secret}", link.expires_at, self.tz)
         return content.email_verification(shown, self.provider.name, message.locale), ()
 
@@ -141,3 +145,21 @@ class Composer:
         closed = request.status is SupportRequestStatus.CLOSED and reply == uow.support_requests.replies(request.id)[-1]
         answer = content.SupportAnswer(request.id, request.subject, reply.body, closed)
         return content.support_replied(answer, self.provider.name, message.locale, self.base_url), ()
+
+    def _password_reset(self, uow: UnitOfWork, message: OutboxMessage) -> Composed | Skip:
+        """The link, its secret made again from the secret key and the reset's id (Settle keeps only the
+        hash); not sent once the link is dead, or if the key has changed since (it would open nothing)."""
+        reset = uow.password_resets.find(message.reference)
+        if reset is None or not reset.is_open(self.clock.now(), uow.users.find(reset.user_id)):
+            return Skip("the reset link was used, has expired or was outdated")
+        secret = derived_secret(self.secret_key, resets.PURPOSE, reset.id)
+        if not self.secret_key or hash_secret(secret) != reset.secret_hash:
+            return Skip("SETTLE_SECRET_KEY is not the one the reset link was made with")
+        link = content.ResetLink(
+            reset.email,
+            content.reset_password_link(self.base_url, secret),
+            resets.LIFETIME_TEXT,
+            reset.expires_at,
+            self.tz,
+        )
+        return content.password_reset(link, self.provider.name, message.locale), ()

@@ -77,6 +77,11 @@ SIGN_UP_ATTEMPT_YOU = N_(
 SIGN_UP_ATTEMPT_NOT_YOU = N_("If it was not you, ignore this e-mail: nobody was signed in and nothing was changed.")
 SIGN_IN = N_("Sign in")
 USER_FOOTER = N_("You receive this e-mail from {provider} because a user of its billing portal has this address.")
+RESET_SUBJECT = N_("Reset your Settle password")
+RESET_TEXT = N_("Someone asked to reset the password of your Settle account {email}.")
+RESET_NEXT = N_("Choose a new password with the link below. It works once, for {lifetime}.")
+RESET_IGNORE = N_("If you didn't ask for this, ignore this message: your password stays as it is.")
+RESET_FOOTER = N_("You receive this e-mail from {provider} because a reset link was asked for {email}.")
 
 PAY_NOW = N_("Pay now")
 GO_TO_INVOICES = N_("Go to Invoices")
@@ -96,6 +101,7 @@ REFUND_DATE = N_("Refund date")
 SUPPORT_REQUEST = N_("Support request")
 SUBJECT = N_("Subject")
 OPEN_REQUEST = N_("Open the support request")
+CHOOSE_PASSWORD = N_("Choose a new password")
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,17 @@ class SupportAnswer:
     subject: str
     body: str
     closed: bool  # the staff closed the request with this reply
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    """A password reset link, as its e-mail tells it: to whom, the link, and until when it works."""
+
+    email: str
+    link: str
+    lifetime: str  # in words, untranslated (settle/access/resets.py LIFETIME_TEXT)
+    expires_at: datetime
+    tz: str
 
 
 @dataclass(frozen=True)
@@ -338,6 +355,31 @@ def sign_up_attempted(email: str, provider: str, locale: str, base_url: str) -> 
         action=(t(SIGN_IN), f"{base_url}/signin"),
         footer=t(USER_FOOTER).format(provider=provider),
     )
+
+
+def password_reset(reset: ResetLink, provider: str, locale: str) -> EmailContent:
+    """The link to choose a new password; nothing else in it is a secret."""
+    t = _translator(locale)
+    return EmailContent(
+        locale=locale,
+        subject=t(RESET_SUBJECT),
+        paragraphs=(
+            t(GREETING),
+            t(RESET_TEXT).format(email=reset.email),
+            t(RESET_NEXT).format(lifetime=t(reset.lifetime)),
+            t(RESET_IGNORE),
+        ),
+        facts=(
+            (t(ADDRESS), reset.email),
+            (t(VALID_UNTIL), date_and_time(reset.expires_at, locale, reset.tz)),
+        ),
+        action=(t(CHOOSE_PASSWORD), reset.link),
+        footer=t(RESET_FOOTER).format(provider=provider, email=reset.email),
+    )
+
+
+def reset_password_link(base_url: str, secret: str) -> str:
+    return f"{base_url}/reset-password/{secret}"
 
 
 def support_request_link(base_url: str, number: str) -> str:

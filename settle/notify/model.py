@@ -31,6 +31,8 @@ class MessageKind(StrEnum):
     EMAIL_VERIFICATION = "email_verification"  # the link that proves an address (reference: the link's id)
     # Someone signed up with an address that has a user: its owner hears of it (reference: user id:day).
     SIGN_UP_ATTEMPTED = "sign_up_attempted"
+    # A link to choose a new password (reference: the reset's id). A kind of e-mail, not a password:
+    PASSWORD_RESET = "password_reset"  # noqa: S105
 
 
 class OutboxStatus(StrEnum):

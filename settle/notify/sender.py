@@ -63,11 +63,13 @@ def send_due(
     secret_key: str = "",
 ) -> SendReport:
     """Send the messages that are due through the SMTP server of `smtp_url`. Without one, nothing
-    is sent: the messages wait in the outbox, where operators see them."""
+    is sent: the messages wait in the outbox, where operators see them. `secret_key` (SETTLE_SECRET_KEY)
+    makes the links of password reset e-mails; without it, those are skipped."""
     if not smtp_url:
         return SendReport()
     with SmtpMailer(SmtpSettings.from_url(smtp_url), tls) as mailer:
-        return deliver(engine, clock, mailer, Composer(sender, base_url, tz, provider, secret_key), limit=limit)
+        composer = Composer(sender, base_url, tz, provider, secret_key=secret_key, clock=clock)
+        return deliver(engine, clock, mailer, composer, limit=limit)
 
 
 def deliver(

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from settle import db, demo
 from settle.clock import SystemClock
+from settle.config import Settings
 from settle.processor.simulated import SimulatedProcessor
 from settle.uow import UnitOfWork
 from settle.web.app import create_app
@@ -37,6 +38,7 @@ class LiveServer:
     url: str
     engine: object
     processor: SimulatedProcessor
+    settings: Settings
 
 
 def _free_port() -> int:
@@ -69,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         if running.started:
             break
         time.sleep(0.05)
-    yield LiveServer(base, engine, processor)
+    yield LiveServer(base, engine, processor, settings)
     running.should_exit = True
     thread.join(timeout=10)
 

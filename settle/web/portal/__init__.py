@@ -18,6 +18,7 @@ from settle.web.portal import (
     help_routes,
     history_routes,
     invoice_routes,
+    password_routes,
     search_routes,
     settings_routes,
     sign_in_routes,
@@ -41,6 +42,7 @@ def install_portal(app: FastAPI) -> None:
     """Add the portal's pages, static files and error pages to the app."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(sign_in_routes.router)
+    app.include_router(password_routes.router)
     app.include_router(history_routes.router)  # before /billing/invoices/{number}
     app.include_router(invoice_routes.router)
     app.include_router(settings_routes.router)

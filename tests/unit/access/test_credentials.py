@@ -2,11 +2,13 @@
 
 import base64
 import hashlib
+import hmac
 import re
 
 import pytest
 
 from settle.access.credentials import (
+    derived_secret,
     display_prefix,
     hash_secret,
     looks_like_api_token,
@@ -62,3 +64,14 @@ def test_ids_are_lowercase_base32_and_never_start_with_a_dash() -> None:
 
     assert all(re.fullmatch(r"[a-z2-7]{24}", value) for value in ids)
     assert len(set(ids)) == 200
+
+
+def test_a_derived_secret_is_the_base64url_hmac_of_purpose_and_reference_and_nothing_else() -> None:
+    """The formula the reset links (and the verification links) share: pinned, so the two stay one."""
+    made = derived_secret("the key", "password-reset", "abc234")
+    expected = hmac.new(b"the key", b"password-reset:abc234", hashlib.sha256).digest()
+    assert made == base64.urlsafe_b64encode(expected).decode().rstrip("=")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", made)
+    assert made == derived_secret("the key", "password-reset", "abc234")  # made again at send time, the same
+    others = {derived_secret("other key", "password-reset", "abc234"), derived_secret("the key", "verify", "abc234")}
+    assert made not in others and derived_secret("the key", "password-reset", "abc235") != made

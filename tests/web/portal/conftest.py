@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from settle.processor.simulated import SimulatedProcessor
 from tests.apps import app_for
 from tests.configured import settings_for_tests
 from tests.integration.factories import PASSWORD, World, make_world
+from tests.integration.notify.smtp_server import Inbox, smtp_server
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -46,3 +48,10 @@ def make_portal(engine: Engine, database_url: str, clock: FixedClock, tmp_path: 
 @pytest.fixture
 def portal(engine: Engine, database_url: str, clock: FixedClock, tmp_path: Path) -> Portal:
     return make_portal(engine, database_url, clock, tmp_path, reconcile_every_seconds=0)
+
+
+@pytest.fixture
+def mail() -> Iterator[tuple[Inbox, str]]:
+    """A real SMTP server on 127.0.0.1: what it received, and its URL for SETTLE_SMTP_URL."""
+    with smtp_server() as (inbox, port):
+        yield inbox, f"smtp://127.0.0.1:{port}"

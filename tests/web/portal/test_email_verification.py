@@ -292,3 +292,38 @@ def test_an_invitation_waits_for_the_invited_address_to_be_verified(mail: Mail) 
     _verify(mail, erik, "erik@contoso.example")
     assert erik.client.post(path, data={"csrf_token": erik.csrf(path)}, follow_redirects=False).status_code == 303
     assert _sees_contoso(mail, erik)
+
+
+def test_a_password_reset_link_proves_the_address_too(mail: Mail) -> None:
+    """Someone who signed up, never opened the verification mail and forgot the password: the reset link
+    reached the address, so using it verifies it and the role granted meanwhile takes effect."""
+    newcomer = _signed_up(mail, "forgetful@contoso.example")
+    owner = mail.browser()
+    owner.sign_in(mail.portal.world.owner.email)
+    owner.client.post(
+        "/billing/access/add",
+        data={
+            "csrf_token": owner.csrf("/billing/access"),
+            "email": "forgetful@contoso.example",
+            "role": "billing_account_reader",
+        },
+    )
+    assert not _sees_contoso(mail, newcomer)
+
+    stranger = mail.browser()
+    data = {"email": "forgetful@contoso.example", "csrf_token": stranger.csrf("/forgot-password")}
+    assert stranger.client.post("/forgot-password", data=data).status_code == 200
+    [reset] = [m for m in mail.to("forgetful@contoso.example") if "/reset-password/" in text_of(m)]
+    found = re.search(re.escape(BASE) + r"(/reset-password/[A-Za-z0-9_-]{43})", text_of(reset))
+    assert found
+    form = {"password": "a new and long passphrase", "again": "a new and long passphrase"}
+    chosen = stranger.client.post(
+        found.group(1), data={**form, "csrf_token": stranger.csrf(found.group(1))}, follow_redirects=False
+    )
+    assert chosen.status_code == 303, chosen.text
+    assert _verified(mail, "forgetful@contoso.example")
+    stranger.sign_in("forgetful@contoso.example", "a new and long passphrase")
+    assert _sees_contoso(mail, stranger)
+    with UnitOfWork(mail.portal.engine, write=False) as uow:
+        actions = [event.action for event in uow.audit.list(limit=1000)]
+    assert "user.email_verified" in actions and "role_assignment.activated" in actions
