@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from babel import Locale
 
@@ -152,6 +152,16 @@ def add_invoice_section(
     resource = f"billingAccounts/{profile.billing_account_id}/billingProfiles/{profile.id}/invoiceSections/{section.id}"
     record(uow, clock, actor_id, "invoice_section.created", resource)
     return section
+
+
+def choose_language(uow: UnitOfWork, clock: Clock, user: User, locale: str) -> User:
+    """The language the user picked for themselves: the portal's and their e-mails' from now on."""
+    chosen = check_locale(locale)
+    if chosen == user.locale:
+        return user
+    uow.users.set_locale(user.id, chosen)
+    record(uow, clock, user.id, "user.language_chosen", f"users/{user.id}", details={"locale": locale})
+    return replace(user, locale=chosen)
 
 
 class SignUpDisabled(Forbidden):

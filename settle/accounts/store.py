@@ -139,6 +139,9 @@ class UserStore:
     def update(self, user: User) -> None:
         self.connection.execute(users.update().where(users.c.id == user.id).values(**asdict(user)))
 
+    def set_locale(self, user_id: str, locale: str | None) -> None:
+        self.connection.execute(users.update().where(users.c.id == user_id).values(locale=locale))
+
     def mark_verified(self, user_id: str, email: str, verified_at: datetime) -> bool:
         """Note the address proved, if the user still has `email` and was not verified already."""
         c = users.c

@@ -13,6 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from settle.db import RETRY_AFTER_SECONDS, answer_for
 from settle.errors import SettleError
 from settle.i18n import choose_locale
+from settle.invoices.attention import needs_attention
+from settle.uow import UnitOfWork
 from settle.web.errors import message_of, status_of
 from settle.web.portal import (
     help_routes,
@@ -58,9 +60,13 @@ def install_portal(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
-        if visitor(request).user is None:
+        """Home: the services, and what needs the user's attention (amounts due, past-due invoices)."""
+        user = visitor(request).user
+        if user is None:
             return sign_in_first(request)
-        return render(request, "home.html")
+        with UnitOfWork(request.app.state.engine, write=False) as uow:
+            attention = needs_attention(uow, request.app.state.clock, user.id)
+        return render(request, "home.html", attention=attention)
 
 
 async def _sign_in_first(request: Request, _error: Exception) -> Response:

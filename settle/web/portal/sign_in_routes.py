@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from settle.access.sign_in import sign_in, sign_out
 from settle.accounts.model import normalise_email
-from settle.accounts.service import sign_up
+from settle.accounts.service import choose_language, sign_up
 from settle.config import Settings
 from settle.errors import N_, Invalid, SettleError
+from settle.i18n import LOCALES
 from settle.uow import UnitOfWork
 from settle.web.errors import message_of, status_of
 from settle.web.portal.pages import (
@@ -173,13 +174,19 @@ def submit_sign_up(
 
 
 @router.post("/language")
-def choose_language(
-    request: Request, _checked: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
+def language_chosen(
+    request: Request, who: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
 ) -> Response:
-    """The language picked in the user menu, kept in a cookie (DESIGN §7's second choice)."""
+    """The language picked in the user menu: a signed-in user's own from then on (DESIGN §7's first
+    choice, which a cookie could never outrank); for anyone, also kept in a cookie, so the sign-in page
+    after signing out still speaks it."""
     response = RedirectResponse(safe_next(next), status_code=303)
-    if locale in ("en", "nl", "da"):
-        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", secure=is_https(request))
+    if locale not in LOCALES:
+        return response
+    if who.user is not None:
+        with UnitOfWork(request.app.state.engine) as uow:
+            choose_language(uow, request.app.state.clock, who.user, locale)
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", secure=is_https(request))
     remember_browser(request, response)
     return response
 
