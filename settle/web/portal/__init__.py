@@ -30,6 +30,7 @@ from settle.web.portal.pages import (
     LOCALE_COOKIE,
     SignInRequired,
     Visitor,
+    error_text,
     render,
     sign_in_first,
     visitor,
@@ -76,7 +77,7 @@ async def _error_page(request: Request, error: Exception) -> Response:
         "message.html",
         status_code=status_of(error),
         title_key="not_found" if status_of(error) == 404 else "refused",
-        detail=message_of(error, visitor(request).locale),
+        detail=error_text(request, error),
     )
 
 
