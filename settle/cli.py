@@ -46,9 +46,10 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the portal and the REST API (JSON logs on stderr; SETTLE_LOG_LEVEL, SETTLE_LOG_FORMAT=text)."""
-    from settle.commands.serving import run_server
+    from settle.commands.serving import check_base_url, run_server
 
     engine()  # refuse to start on a database that is not migrated, with the command to run
+    check_base_url(host, port)
     out.print(f"Settle on http://{host}:{port}  (database: {safe_url(settings().database_url)})")
     run_server(host, port, workers, forwarded_allow_ips=forwarded_allow_ips)
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROVIDER_FIELDS = (
     "name", "street", "postal_code", "city", "region", "country", "vat_number", "email", "bank", "iban", "bic",
@@ -175,3 +176,32 @@ def _local_secret(name: str = "secret_key", prefix: str = "") -> str:
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+_EVERY_INTERFACE = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (recognised, not bound)
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The base URL of what `settle serve --host --port` serves: the default of SETTLE_BASE_URL there, so
+    that links (the 3-D Secure return, e-mails) lead back to it. Every interface is named `localhost`,
+    an address a browser on the machine can open."""
+    name = "localhost" if host.strip("[]") in _EVERY_INTERFACE else host.strip("[]")
+    return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
+
+
+def base_url_reaches(base_url: str, host: str, port: int) -> bool:
+    """Whether links to `base_url` arrive at a server listening on host:port without a proxy between:
+    the same port, and the same host (any loopback name for a loopback host; any for every interface)."""
+    parts = urlsplit(base_url)
+    try:
+        base_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # not a port at all
+        return False
+    listening = host.strip("[]")
+    if base_port != port:
+        return False
+    base_host = parts.hostname or ""
+    if listening in _EVERY_INTERFACE or base_host == listening:
+        return True
+    return base_host in _LOOPBACK and listening in _LOOPBACK

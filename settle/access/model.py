@@ -185,6 +185,48 @@ def can(assignments: Iterable[RoleAssignment], permission: Permission, scope: Sc
     return permission in permissions_at(assignments, scope)
 
 
+class PermissionMissing(Forbidden):
+    """Visible, but no role the actor holds here grants `permission`. The API names the permission; the
+    portal explains it (settle/access/refusals.py) from what this carries: the roles the actor holds here,
+    the roles that would allow it, and the billing account's owners (named by `naming_owners`)."""
+
+    def __init__(
+        self, permission: Permission, scope: Scope, held: tuple[Role, ...], owners: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(permission=permission.value)
+        self.permission, self.scope, self.held, self.owners = permission, scope, held, owners
+
+    @property
+    def allowing(self) -> tuple[Role, ...]:
+        return roles_allowing(self.permission, self.scope.kind)
+
+    def naming_owners(self, owners: Iterable[str]) -> PermissionMissing:
+        return PermissionMissing(self.permission, self.scope, self.held, tuple(owners))
+
+
+_KINDS_UPWARD = (ScopeKind.INVOICE_SECTION, ScopeKind.BILLING_PROFILE, ScopeKind.BILLING_ACCOUNT)
+
+
+def roles_allowing(permission: Permission, kind: ScopeKind) -> tuple[Role, ...]:
+    """The roles of the narrowest level, from `kind` upwards, that grant `permission`: the ones to ask for."""
+    for level in _KINDS_UPWARD[_KINDS_UPWARD.index(kind) :]:
+        found = tuple(role for role in Role if ROLE_SCOPE[role] is level and permission in ROLE_PERMISSIONS[role])
+        if found:
+            return found
+    return ()
+
+
+def roles_at(assignments: Iterable[RoleAssignment], scope: Scope) -> tuple[Role, ...]:
+    """The roles in effect at `scope` (held there or above), each once, in the order of `Role`."""
+    held = {a.role for a in assignments if not a.pending and a.scope.contains(scope)}
+    return tuple(role for role in Role if role in held)
+
+
+def refusal(assignments: Iterable[RoleAssignment], permission: Permission, scope: Scope) -> PermissionMissing:
+    """Why `permission` is refused at `scope` to the holder of `assignments` (its owners not named yet)."""
+    return PermissionMissing(permission, scope, roles_at(assignments, scope))
+
+
 def require(
     assignments: Iterable[RoleAssignment],
     permission: Permission,
@@ -194,15 +236,16 @@ def require(
     visible_with: Permission = Permission.VIEW,
 ) -> None:
     """Raise `not_found` when the user cannot see the resource at all (no leak of its existence),
-    Forbidden naming the permission when they see it but may not do this.
+    PermissionMissing when they see it but may not do this.
 
     `visible_with` is what seeing the resource takes: VIEW for a scope, VIEW_INVOICES for an
     invoice or anything else that hangs off a billing profile's invoices."""
-    granted = permissions_at(assignments, scope)
+    held = list(assignments)
+    granted = permissions_at(held, scope)
     if visible_with not in granted:
         raise not_found
     if permission not in granted:
-        raise Forbidden(permission=permission.value)
+        raise refusal(held, permission, scope)
 
 
 def require_operator(

@@ -8,12 +8,15 @@ from settle import ids
 from settle.access.model import (
     AuditEvent,
     Permission,
+    PermissionMissing,
     Role,
     RoleAssignment,
     Scope,
     allowed_actions,
+    can,
     check_actions,
     permissions_at,
+    refusal,
     require,
     takes_effect_at_once,
 )
@@ -198,3 +201,18 @@ def resource_of(scope: Scope) -> str:
     if scope.invoice_section_id:
         path += f"/invoiceSections/{scope.invoice_section_id}"
     return path
+
+
+def naming_owners(uow: UnitOfWork, refused: PermissionMissing) -> PermissionMissing:
+    """The refusal with the names of its billing account's owners: the people to ask for the role."""
+    owners = uow.roles.holders(Role.BILLING_ACCOUNT_OWNER, Scope(refused.scope.billing_account_id))
+    users = [uow.users.get(owner.user_id) for owner in owners]
+    return refused.naming_owners(user.display_name or user.email for user in users)
+
+
+def refusal_for(uow: UnitOfWork, user_id: str, permission: Permission, scope: Scope) -> PermissionMissing | None:
+    """Why the user may not do `permission` at `scope`, with whom to ask; None when they may."""
+    held = uow.roles.for_user(user_id)
+    if can(held, permission, scope):
+        return None
+    return naming_owners(uow, refusal(held, permission, scope))

@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from settle.commands.common import err
+from settle.config import base_url_reaches, served_base_url
 from settle.logs import log_config
 from settle.metrics import MULTIPROCESS_DIR
 
@@ -19,6 +21,22 @@ SHUTDOWN_SECONDS = 30  # how long a stopping worker waits for requests in flight
 # connections 60 s), so the proxy, not Settle, closes them. With uvicorn's 5 s, a client that reused a
 # connection just as the server closed it got a reset instead of an answer (seen in bench/memory.py).
 KEEP_ALIVE_SECONDS = 75
+
+
+def check_base_url(host: str, port: int) -> None:
+    """Links (the return from 3-D Secure, e-mails) are built on SETTLE_BASE_URL. Unset, it becomes the
+    address served, for this process and its workers; set, it stays the one source of links, with a
+    warning when it does not lead here (a 3-D Secure return would go elsewhere and Pay now would hang)."""
+    served = served_base_url(host, port)
+    configured = os.environ.get("SETTLE_BASE_URL", "").strip()
+    if not configured:
+        os.environ["SETTLE_BASE_URL"] = served
+    elif not base_url_reaches(configured, host, port):
+        err.print(
+            f"Warning: SETTLE_BASE_URL is {configured}, but this server listens on {served}. Links and the return "
+            "from 3-D Secure go to SETTLE_BASE_URL: set it to the address people open, unless a proxy there "
+            "forwards to this server."
+        )
 
 
 def run_server(host: str, port: int, workers: int, *, forwarded_allow_ips: str | None = None) -> None:

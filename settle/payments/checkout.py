@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from settle.access.model import Permission, Scope, can
+from settle.access.model import Permission, PermissionMissing, Scope, can
+from settle.access.service import refusal_for
 from settle.accounts.model import BillingAccount, BillingProfile
 from settle.clock import Clock, today
-from settle.errors import Forbidden, SettleError
+from settle.errors import SettleError
 from settle.invoices.model import PAYABLE, Invoice, InvoiceNotFound, InvoiceStatus
 from settle.invoices.service import get_invoice_for
 from settle.payments.model import Payment, PaymentInProgress, PaymentMethodFamily, PaymentNotFound, PayNowNotOffered
@@ -27,6 +28,7 @@ class PaymentChoice:
     methods: list[PaymentMethodView]  # the profile's saved methods, the default first
     may_add_card: bool
     refusal: SettleError | None  # why this user cannot pay this invoice now; None when they can
+    add_card_refusal: PermissionMissing | None = None  # why they may not add a card here, whom to ask
 
     @property
     def usable_methods(self) -> list[PaymentMethodView]:
@@ -45,15 +47,14 @@ def payment_choice(uow: UnitOfWork, clock: Clock, user_id: str, number: str) -> 
     day = today(clock)
     in_flight = bool(uow.payments.in_flight_invoices([invoice.id]))
     status = invoice.display_status(day, in_flight)
-    refusal = _refusal(invoice, account, status, can(held, Permission.PAY_INVOICES, scope))
+    refusal = refusal_for(uow, user_id, Permission.PAY_INVOICES, scope) or _refusal(invoice, account, status)
     methods = list_payment_methods(uow, clock, actor_id=user_id, profile_id=profile.id)
     may_add = can(held, Permission.MANAGE_PAYMENT_METHODS, scope)
-    return PaymentChoice(invoice, status, account, profile, methods, may_add, refusal)
+    add_card_refusal = None if may_add else refusal_for(uow, user_id, Permission.MANAGE_PAYMENT_METHODS, scope)
+    return PaymentChoice(invoice, status, account, profile, methods, may_add, refusal, add_card_refusal)
 
 
-def _refusal(invoice: Invoice, account: BillingAccount, status: InvoiceStatus, may_pay: bool) -> SettleError | None:
-    if not may_pay:
-        return Forbidden(permission=Permission.PAY_INVOICES.value)
+def _refusal(invoice: Invoice, account: BillingAccount, status: InvoiceStatus) -> SettleError | None:
     if not account.pays_in_portal:
         return PayNowNotOffered(agreement=account.agreement_type.value)
     if status is InvoiceStatus.PROCESSING:

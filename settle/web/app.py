@@ -30,7 +30,7 @@ from settle.processor.simulated import SimulatedProcessor
 from settle.web.api import create_api_router, install_api_error_handlers
 from settle.web.errors import install_last_resort
 from settle.web.operations import RequestContext, install_operations
-from settle.web.portal import install_portal
+from settle.web.portal import failure_page, install_portal
 from settle.web.security import SecurityHeaders, origin_of
 
 log = logging.getLogger("settle")
@@ -66,7 +66,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and grids shrink 5–10 times
     processor_origin = origin_of(settings.processor_url)
     app.add_middleware(SecurityHeaders, processor_origin=processor_origin, server_timing=settings.server_timing)
-    install_last_resort(app, processor_origin)  # outside every middleware: a 500 with the same headers
+    install_last_resort(app, processor_origin, failure_page)  # outside every middleware: a 500 with the same headers
     app.add_middleware(RequestContext)  # outermost: the request id, the request log and its metrics
     return app
 

@@ -3,6 +3,8 @@ the request's language. The API answers with Azure's envelope; the portal shows 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from html import escape
 from http import HTTPStatus
 
@@ -37,9 +39,13 @@ def envelope(error: SettleError, locale: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": error.code, "message": message_of(error, locale)}}
 
 
-def install_last_resort(app: FastAPI, processor_origin: str) -> None:
+log = logging.getLogger("settle")
+
+
+def install_last_resort(app: FastAPI, processor_origin: str, portal_page: Callable[[Request], Response]) -> None:
     """The answer to an error nothing else handled. Starlette answers it outside every middleware, so
-    this one carries the security headers itself; the API gets Azure's envelope, the portal a page."""
+    this one carries the security headers itself; the API gets Azure's envelope, the portal `portal_page` (its
+    frame, in the visitor's language), or a bare page when even that fails."""
 
     async def answer(request: Request, _error: Exception) -> Response:
         locale = choose_locale(None, None, request.headers.get("accept-language"))
@@ -49,6 +55,12 @@ def install_last_resort(app: FastAPI, processor_origin: str) -> None:
         if request.url.path.startswith("/providers/"):
             body = {"error": {"code": "InternalServerError", "message": message_of(error, locale)}}
             return JSONResponse(body, status_code=500, headers=headers)
+        try:
+            answer = portal_page(request)
+            answer.headers.update(headers)
+            return answer
+        except Exception:  # the portal's own templates failed: the plainest page there is
+            log.exception("the error page could not be rendered")
         text = escape(message_of(error, locale))
         page = f'<!doctype html><html lang="{locale}"><meta charset="utf-8"><title>Settle</title><p>{text}</p></html>'
         return HTMLResponse(page, status_code=500, headers=headers)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from settle.db import RETRY_AFTER_SECONDS, answer_for
 from settle.errors import SettleError
@@ -32,6 +33,7 @@ from settle.web.portal.pages import (
     LOCALE_COOKIE,
     SignInRequired,
     Visitor,
+    error_text,
     render,
     sign_in_first,
     visitor,
@@ -55,6 +57,7 @@ def install_portal(app: FastAPI) -> None:
     app.add_exception_handler(sign_in_routes.FormExpired, sign_in_routes.form_expired_answer)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(SettleError, _error_page)
+    app.add_exception_handler(StarletteHTTPException, _http_error_page)  # the API's paths keep Azure's envelope
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
 
@@ -82,8 +85,27 @@ async def _error_page(request: Request, error: Exception) -> Response:
         "message.html",
         status_code=status_of(error),
         title_key="not_found" if status_of(error) == 404 else "refused",
-        detail=message_of(error, visitor(request).locale),
+        detail=error_text(request, error),
     )
+
+
+async def _http_error_page(request: Request, error: Exception) -> Response:
+    """An address no page answers (404), a method it does not take (405), or a refusal: the portal's page,
+    in the visitor's language, instead of Starlette's JSON."""
+    assert isinstance(error, StarletteHTTPException)
+    page = render(request, "error.html", status_code=error.status_code, status=error.status_code)
+    page.headers.update(error.headers or {})
+    return page
+
+
+def failure_page(request: Request) -> HTMLResponse:
+    """The page of an error nothing handled (500), in the portal's frame. What failed may be the lookup of
+    who is signed in, so a visitor not found yet is taken as signed out rather than looked up now."""
+    if getattr(request.state, "visitor", None) is None:
+        cookies, header = request.cookies, request.headers.get("accept-language")
+        locale = choose_locale(None, cookies.get(LOCALE_COOKIE), header)
+        request.state.visitor = Visitor(locale, None, None, None, cookies.get(BROWSER_COOKIE) or "", False)
+    return render(request, "error.html", status_code=500, status=500)
 
 
 async def _database_error(request: Request, error: Exception) -> Response:

@@ -37,7 +37,7 @@ from settle.payments.paying import confirm_payment, pay_invoice
 from settle.payments.service import add_card
 from settle.uow import UnitOfWork
 from settle.web.errors import message_of, status_of
-from settle.web.portal.pages import Visitor, signed_in, visitor
+from settle.web.portal.pages import Visitor, error_text, signed_in, visitor
 from settle.web.portal.scope import billing_view, render_billing
 from settle.web.portal.sign_in_routes import checked_form
 
@@ -189,7 +189,7 @@ def _with_blade(
     with UnitOfWork(request.app.state.engine, write=False) as uow:
         choice = payment_choice(uow, request.app.state.clock, user.id, number)
     if choice.refusal is not None and error is None:
-        error = message_of(choice.refusal, visitor(request).locale)
+        error = error_text(request, choice.refusal)
         if choice.status not in (InvoiceStatus.PAID, InvoiceStatus.VOID):
             status_code = status_of(choice.refusal)
     blade = {
@@ -248,9 +248,7 @@ def submit_payment(
             tz=app.settings.timezone,
         )
     except SettleError as error:
-        return _with_blade(
-            request, user, number, scope, error=message_of(error, who.locale), status_code=status_of(error)
-        )
+        return _with_blade(request, user, number, scope, error=error_text(request, error), status_code=status_of(error))
     return _after(request, user, number, scope, outcome)
 
 

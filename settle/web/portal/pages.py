@@ -14,17 +14,21 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from settle.access.model import ROLE_NAMES
+from settle.access.model import ROLE_NAMES, PermissionMissing
+from settle.access.refusals import explain
+from settle.access.service import naming_owners
 from settle.access.sessions import Session
 from settle.access.sign_in import resolve_session
 from settle.accounts.model import AGREEMENT_NAMES, User
 from settle.config import Settings
+from settle.errors import SettleError
 from settle.help.model import PROBLEM_TYPE_LABELS
 from settle.help.model import STATUS_LABELS as SUPPORT_STATUS_LABELS
 from settle.i18n import LOCALES, choose_locale, gettext, translations
 from settle.invoices.model import STATUS_LABELS
 from settle.money import babel_locale, format_money
 from settle.uow import UnitOfWork
+from settle.web.errors import message_of
 from settle.web.security import csrf_token, new_browser_id
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -61,7 +65,24 @@ def environment(locale: str) -> Environment:
     env.globals["agreement_name"] = lambda agreement: gettext(locale, AGREEMENT_NAMES[agreement])
     env.globals["problem_type_label"] = lambda problem: gettext(locale, PROBLEM_TYPE_LABELS[problem])
     env.globals["support_status_label"] = lambda status: gettext(locale, SUPPORT_STATUS_LABELS[status])
+    env.globals["error_text"] = lambda error: message_for(error, locale)
     return env
+
+
+def message_for(error: SettleError, locale: str) -> str:
+    """An error's message for a person: a missing permission is explained (what their role lets them do,
+    which role would allow it, whom to ask), where the API names only the permission."""
+    if isinstance(error, PermissionMissing):
+        return explain(error, locale)
+    return message_of(error, locale)
+
+
+def error_text(request: Request, error: SettleError) -> str:
+    """`message_for` in the visitor's language, naming the account's owners when the refusal does not yet."""
+    if isinstance(error, PermissionMissing) and not error.owners:
+        with UnitOfWork(request.app.state.engine, write=False) as uow:
+            error = naming_owners(uow, error)
+    return message_for(error, visitor(request).locale)
 
 
 @dataclass

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from settle.access.model import ROLE_SCOPE, Role
+from settle.access.model import ROLE_SCOPE, Permission, Role
 from settle.access.roles import accept_invitation, add_role_assignment, list_role_assignments, remove_role_assignment
+from settle.access.service import refusal_for
 from settle.access.tokens import Invited
 from settle.accounts.model import User
 from settle.errors import N_, Forbidden, SettleError
@@ -26,7 +27,7 @@ from settle.payments.service import (
 from settle.payments.wallet import wallets_at
 from settle.uow import UnitOfWork
 from settle.web.errors import message_of, status_of
-from settle.web.portal.pages import Visitor, render, signed_in, visitor
+from settle.web.portal.pages import Visitor, error_text, render, signed_in
 from settle.web.portal.scope import BillingView, billing_view, render_billing
 from settle.web.portal.sign_in_routes import checked_form
 
@@ -56,6 +57,9 @@ def _methods_page(
     with UnitOfWork(app.engine, write=False) as uow:
         view = billing_view(uow, user, scope)
         wallets = wallets_at(uow, app.clock, user.id, view.current.scope)
+        manage_refusal = None
+        if wallets and not any(wallet.may_manage for wallet in wallets):
+            manage_refusal = refusal_for(uow, user.id, Permission.MANAGE_PAYMENT_METHODS, view.current.scope)
     return render_billing(
         request,
         "billing/payment_methods.html",
@@ -63,6 +67,7 @@ def _methods_page(
         "payment_methods",
         status_code=status_code,
         wallets=wallets,
+        manage_refusal=manage_refusal,
         error=error,
         tokenize_url=app.tokenize_url,
         publishable_key=app.publishable_key,
@@ -78,8 +83,7 @@ def _method_change(
         with UnitOfWork(request.app.state.engine) as uow:
             change(uow)
     except SettleError as error:
-        locale = visitor(request).locale
-        return _methods_page(request, user, scope, error=message_of(error, locale), status_code=status_of(error))
+        return _methods_page(request, user, scope, error=error_text(request, error), status_code=status_of(error))
     query = urlencode({"scope": scope, "done": done} if scope else {"done": done})
     return RedirectResponse(f"/billing/payment-methods?{query}", status_code=303)
 
@@ -204,7 +208,7 @@ def _profiles_in(view: BillingView) -> list[Any]:
 
 
 @router.post("/billing/profiles/{profile_id}/autopay")
-def change_autopay(request: Request, who: Checked, profile_id: str, scope: str = "", enabled: Text = "") -> Response:
+def change_autopay(request: Request, _who: Checked, profile_id: str, scope: str = "", enabled: Text = "") -> Response:
     user, app = signed_in(request), request.app.state
     try:
         with UnitOfWork(app.engine) as uow:
@@ -218,7 +222,7 @@ def change_autopay(request: Request, who: Checked, profile_id: str, scope: str =
                 client_address=_client(request),
             )
     except SettleError as error:
-        return _profiles_page(request, user, scope, error=message_of(error, who.locale), status_code=status_of(error))
+        return _profiles_page(request, user, scope, error=error_text(request, error), status_code=status_of(error))
     query = urlencode({"scope": scope, "done": "autopay"} if scope else {"done": "autopay"})
     return RedirectResponse(f"/billing/profiles?{query}", status_code=303)
 
@@ -248,7 +252,7 @@ def _access_page(
         try:
             rows = list_role_assignments(uow, user.id, view.current.scope)
         except Forbidden as error_:
-            refused = message_of(error_, visitor(request).locale)
+            refused = error_text(request, error_)
     roles = [role for role in Role if ROLE_SCOPE[role] is view.current.scope.kind]
     return render_billing(
         request,
@@ -278,7 +282,7 @@ def add_assignment(request: Request, who: Checked, scope: str = "", email: Text 
         return _access_page(request, user, scope, error=_unknown_role(who), status_code=400, email=email)
     except SettleError as error:
         return _access_page(
-            request, user, scope, error=message_of(error, who.locale), status_code=status_of(error), email=email
+            request, user, scope, error=error_text(request, error), status_code=status_of(error), email=email
         )
     if isinstance(added, Invited):
         link = f"{request.app.state.settings.base_url.rstrip('/')}/invitations/{added.secret}"
@@ -293,13 +297,13 @@ def _unknown_role(who: Visitor) -> str:
 
 
 @router.post("/billing/access/{assignment_id}/remove")
-def remove_assignment(request: Request, who: Checked, assignment_id: str, scope: str = "") -> Response:
+def remove_assignment(request: Request, _who: Checked, assignment_id: str, scope: str = "") -> Response:
     user = signed_in(request)
     try:
         with UnitOfWork(request.app.state.engine) as uow:
             remove_role_assignment(uow, request.app.state.clock, user.id, assignment_id, _client(request))
     except SettleError as error:
-        return _access_page(request, user, scope, error=message_of(error, who.locale), status_code=status_of(error))
+        return _access_page(request, user, scope, error=error_text(request, error), status_code=status_of(error))
     query = urlencode({"scope": scope, "done": "removed"} if scope else {"done": "removed"})
     return RedirectResponse(f"/billing/access?{query}", status_code=303)
 
