@@ -84,6 +84,14 @@ class AttemptResult:
         return self.status is PaymentStatus.FAILED and not self.hard_decline and self.attempt.retry_on is not None
 
 
+def automatic_charge_day(due_date: date, autopay_since: date | None, today: date) -> date | None:
+    """The day the autopay run charges an open invoice to the default card: its due date, when that is
+    today or later and autopay was on by then; None when autopay will not charge it by itself."""
+    if autopay_since is None or due_date < autopay_since or due_date < today:
+        return None
+    return due_date
+
+
 def attempt_key(invoice_id: str, number: int) -> str:
     """The idempotency key of an invoice's n-th automatic charge."""
     return f"autopay-{invoice_id}-{number}"

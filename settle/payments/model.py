@@ -101,6 +101,9 @@ class PaymentMethod:
     funding: CardFunding = CardFunding.UNKNOWN
     processor_token: str | None = None  # the processor's reference; never the card number
     removed_at: datetime | None = None
+    # Added in the Pay now blade and not kept yet: it is kept when its payment succeeds, discarded
+    # when it fails, and meanwhile no list offers it (DESIGN §1 step 5: failed cards are not saved).
+    on_trial: bool = False
 
     def __post_init__(self) -> None:
         if self.family is PaymentMethodFamily.CREDIT_CARD:

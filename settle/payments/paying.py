@@ -36,6 +36,7 @@ from settle.payments.model import (
     outcome_of,
     receipt_number,
 )
+from settle.payments.service import keep_or_discard_tried_card
 from settle.processor.interface import Charge, ChargeStatus, Processor, ProcessorUnavailable
 from settle.uow import UnitOfWork
 
@@ -186,6 +187,7 @@ def finish(
             done = payment.failed(now, _decline_code(charge.decline_code))
             action = "payment.failed"
         uow.payments.update(done)
+        keep_or_discard_tried_card(uow, clock, done)
         metrics.count_payment(done.status.value)
         enqueue_payment_outcome(uow, clock, done)  # the receipt or the decline, with the outcome itself
         details = {"payment": payment.id, "amount": str(payment.amount)}

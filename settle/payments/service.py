@@ -99,6 +99,7 @@ def save_card(
     token: CardToken,
     linked_to: list[str],
     client_address: str | None = None,
+    on_trial: bool = False,
 ) -> PaymentMethod:
     """Keep a tokenised card (never its number) and link it to billing profiles. No permission
     check: callers are add_card, the operator's tools and the demo data."""
@@ -115,6 +116,7 @@ def save_card(
         holder=token.holder,
         funding=_funding(token.funding),
         processor_token=token.token,
+        on_trial=on_trial,
     )
     profiles = [uow.profiles.get(profile_id) for profile_id in linked_to]
     uow.payment_methods.add(method, linked_to=[profile.id for profile in profiles])
@@ -122,7 +124,7 @@ def save_card(
         uow,
         clock,
         owner_id,
-        "payment_method.added",
+        "payment_method.tried" if on_trial else "payment_method.added",
         f"paymentMethods/{method.id}",
         client_address=client_address,
         details={"profiles": ",".join(linked_to), "card": method.display_name},
@@ -140,8 +142,10 @@ def add_card(
     token_id: str,
     make_default: bool = False,
     client_address: str | None = None,
+    on_trial: bool = False,
 ) -> PaymentMethod:
-    """Link a card the browser tokenised at the processor to a billing profile."""
+    """Link a card the browser tokenised at the processor to a billing profile. `on_trial`: a card
+    typed in the Pay now blade, kept only if the payment it is tried with succeeds (keep_or_discard)."""
     profile = _profile_to_manage(uow, actor_id, profile_id)
     try:  # a token is claimed once: one another browser made, or one already saved, is refused
         token = processor.attach_token(token_id, owner=actor_id)
@@ -150,14 +154,45 @@ def add_card(
     except (TokenAlreadyAttached, TokenExpired) as error:
         raise CardTokenSpent() from error
     method = save_card(
-        uow, clock, owner_id=actor_id, token=token, linked_to=[profile.id], client_address=client_address
+        uow,
+        clock,
+        owner_id=actor_id,
+        token=token,
+        linked_to=[profile.id],
+        client_address=client_address,
+        on_trial=on_trial,
     )
     method.check_can_pay(today(clock))
+    if on_trial:
+        return method
     if make_default or profile.default_payment_method_id is None:  # a profile's first card is its default
         make_default_payment_method(
             uow, clock, actor_id=actor_id, profile_id=profile.id, method_id=method.id, client_address=client_address
         )
     return method
+
+
+def keep_or_discard_tried_card(uow: UnitOfWork, clock: Clock, payment: Payment) -> None:
+    """After a payment's outcome (transaction B): a card on trial is kept when the payment succeeded
+    (and becomes the default of a profile that has none), and discarded when it failed, so a declined,
+    expired or unconfirmed card never joins the saved ones. Other cards, and open outcomes, stay as they are."""
+    if payment.payment_method_id is None or payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+        return
+    method = uow.payment_methods.find(payment.payment_method_id)
+    if method is None or not method.on_trial:
+        return
+    if payment.status is PaymentStatus.SUCCEEDED:
+        uow.payment_methods.update(replace(method, on_trial=False))
+        profile = uow.profiles.get(payment.billing_profile_id)
+        if profile.default_payment_method_id is None:
+            uow.profiles.update(replace(profile, default_payment_method_id=method.id))
+        action = "payment_method.added"
+    else:
+        for profile_id in uow.payment_methods.linked_profiles(method.id):
+            uow.payment_methods.unlink(method.id, profile_id)
+        uow.payment_methods.update(replace(method, on_trial=False, removed_at=clock.now()))
+        action = "payment_method.discarded"
+    record(uow, clock, method.owner_id, action, f"paymentMethods/{method.id}", details={"payment": payment.id})
 
 
 def list_payment_methods(uow: UnitOfWork, clock: Clock, *, actor_id: str, profile_id: str) -> list[PaymentMethodView]:

@@ -39,6 +39,7 @@ payment_methods = sa.Table(
     sa.Column("processor_token", sa.String(100)),
     sa.Column("removed_at", UTCDateTime),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("on_trial", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 payment_method_links = sa.Table(
@@ -132,6 +133,7 @@ def _method(row: Any) -> PaymentMethod:
         funding=CardFunding(row.funding),
         processor_token=row.processor_token,
         removed_at=row.removed_at,
+        on_trial=row.on_trial,
     )
 
 
@@ -203,10 +205,11 @@ class PaymentMethodStore:
         row = self.connection.execute(_LINKED, {"method_id": method_id, "profile_id": profile_id}).first()
         return _method(row) if row else None
 
-    def find(self, method_id: str) -> PaymentMethod | None:
-        query = payment_methods.select().where(
-            payment_methods.c.id == method_id, payment_methods.c.removed_at.is_(None)
-        )
+    def find(self, method_id: str, *, removed_too: bool = False) -> PaymentMethod | None:
+        """removed_too: also a removed method (to name the card a failed payment was tried with)."""
+        query = payment_methods.select().where(payment_methods.c.id == method_id)
+        if not removed_too:
+            query = query.where(payment_methods.c.removed_at.is_(None))
         row = self.connection.execute(query).first()
         return _method(row) if row else None
 
@@ -220,7 +223,11 @@ class PaymentMethodStore:
         query = (
             payment_methods.select()
             .join(payment_method_links, payment_method_links.c.payment_method_id == payment_methods.c.id)
-            .where(payment_method_links.c.billing_profile_id == profile_id, payment_methods.c.removed_at.is_(None))
+            .where(
+                payment_method_links.c.billing_profile_id == profile_id,
+                payment_methods.c.removed_at.is_(None),
+                payment_methods.c.on_trial.is_(False),
+            )
             .order_by(payment_methods.c.created_at, payment_methods.c.id)
         )
         return [_method(row) for row in self.connection.execute(query)]
@@ -258,6 +265,10 @@ class PaymentStore:
         if row is None:
             raise PaymentNotFound(id=payment_id)
         return _payment(row)
+
+    def find(self, payment_id: str) -> Payment | None:
+        row = self.connection.execute(_PAYMENT, {"id": payment_id}).first()
+        return _payment(row) if row else None
 
     def find_by_key(self, payer_id: str, idempotency_key: str) -> Payment | None:
         row = self.connection.execute(_BY_KEY, {"payer_id": payer_id, "key": idempotency_key}).first()

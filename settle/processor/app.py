@@ -4,7 +4,6 @@ the charge/refund API Settle's server calls, and the 3-D Secure challenge page t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from settle.errors import ErrorKind, Invalid, SettleError
 from settle.money import Money
-from settle.processor import wire
+from settle.processor import pages, wire
 from settle.processor.interface import ChargeStatus
 from settle.processor.keys import ProcessorKeys
 from settle.processor.simulated import SimulatedProcessor
@@ -133,37 +132,40 @@ def create_processor_app(processor: SimulatedProcessor, keys: ProcessorKeys, ret
 
     # The challenge is the card holder's page: its link's secret (not the charge's reference, which
     # receipts print) is what lets them in, as a bank's 3-D Secure page does.
+    @app.get("/challenge.css")
+    def challenge_stylesheet() -> Response:
+        return Response(pages.STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
     @app.get("/challenge/{challenge}", response_class=HTMLResponse)
-    def show_challenge(challenge: str, request: Request, processor: Ledger, return_url: str = "") -> HTMLResponse:
+    def show_challenge(
+        challenge: str, request: Request, processor: Ledger, return_url: str = "", lang: str = ""
+    ) -> HTMLResponse:
+        locale = pages.page_locale(lang, request.headers.get("accept-language"))
         charge = processor.find_charge_by_challenge(challenge)
         if charge is None:
-            return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
-        if charge.status is not ChargeStatus.REQUIRES_ACTION:
-            return _done_page(charge.status, _safe_return_url(return_url, request.app.state.return_base_url))
-        body = (
-            f"<p>Your bank asks you to confirm a payment of <strong>{escape(str(charge.amount))}</strong>.</p>"
-            f'<form method="post" action="{escape(challenge)}">'
-            f'<input type="hidden" name="return_url" value="{escape(return_url)}">'
-            '<button type="submit" name="action" value="complete">Complete</button> '
-            '<button type="submit" name="action" value="fail">Fail</button></form>'
-        )
-        return _page("3-D Secure", body)
+            return pages.unknown_page(locale)
+        if charge.status is not ChargeStatus.REQUIRES_ACTION:  # answered already (Back): the outcome only
+            safe = _safe_return_url(return_url, request.app.state.return_base_url)
+            return pages.done_page(locale, charge.status is ChargeStatus.SUCCEEDED, safe)
+        return pages.challenge_page(locale, charge.amount, challenge, return_url)
 
     @app.post("/challenge/{challenge}", response_model=None)
     async def answer_challenge(challenge: str, request: Request, processor: Ledger) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        lang = form.get("lang", [request.query_params.get("lang", "")])[0]
+        locale = pages.page_locale(lang, request.headers.get("accept-language"))
         action = form.get("action", [""])[0]
         if action not in ("complete", "fail"):
-            return _page("3-D Secure", "<p>Choose Complete or Fail.</p>", status_code=400)
+            return pages.choose_page(locale)
         found = await run_in_threadpool(processor.find_charge_by_challenge, challenge)
         if found is None:
-            return _page("Unknown payment", "<p>There is no such payment.</p>", status_code=404)
+            return pages.unknown_page(locale)
         charge = await run_in_threadpool(processor.complete_challenge, found.reference, action == "complete")
         return_url = form.get("return_url", [request.query_params.get("return_url", "")])[0]
         safe = _safe_return_url(return_url, request.app.state.return_base_url)
         if safe is not None:
             return RedirectResponse(safe, status_code=303)
-        return _done_page(charge.status, None)
+        return pages.done_page(locale, charge.status is ChargeStatus.SUCCEEDED, None)
 
     return app
 
@@ -218,17 +220,3 @@ def _safe_return_url(return_url: str, base_url: str) -> str | None:
         return None
     under = base.path.rstrip("/") + "/"
     return return_url if (parts.path.rstrip("/") + "/").startswith(under) else None
-
-
-def _done_page(status: ChargeStatus, return_url: str | None) -> HTMLResponse:
-    outcome = "confirmed" if status is ChargeStatus.SUCCEEDED else "not confirmed"
-    back = f'<p><a href="{escape(return_url)}">Back to the shop</a></p>' if return_url else ""
-    return _page("3-D Secure", f"<p>Done: the payment was {outcome}. You can close this page.</p>{back}")
-
-
-def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    html = (
-        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<h1>{escape(title)}</h1>{body}</html>"
-    )
-    return HTMLResponse(html, status_code=status_code)

@@ -21,17 +21,26 @@ from settle.i18n import gettext
 from settle.invoices.grid import balances_due, invoice_grid
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
 from settle.money import Money
-from settle.payments.checkout import get_own_payment, payment_choice
+from settle.payments.checkout import (
+    FailedAttempt,
+    find_failed_attempt,
+    find_own_payment_by_key,
+    get_own_payment,
+    payment_choice,
+)
 from settle.payments.lists import list_payment_history
 from settle.payments.model import (
     DECLINE_MESSAGES,
     CardPolicy,
+    DeclineCode,
     Declined,
+    IdempotencyKeyReused,
     InProgress,
     Payment,
     PaymentOutcome,
     PayRequest,
     RequiresAction,
+    outcome_of,
 )
 from settle.payments.paying import confirm_payment, pay_invoice
 from settle.payments.service import add_card
@@ -177,31 +186,72 @@ def _invoices_page(
 
 
 @router.get("/billing/invoices/{number}/pay")
-def pay_blade(request: Request, user: SignedIn, number: str, scope: str = "") -> Response:
-    return _with_blade(request, user, number, scope)
+def pay_blade(
+    request: Request, user: SignedIn, number: str, scope: str = "", failed: str = "", resent: str = ""
+) -> Response:
+    """The blade; `failed`: the payment that was just declined (the redirect after the form, so that a
+    reload or Back never sends it again); `resent`: a form that had been sent already came again."""
+    return _with_blade(request, user, number, scope, failed=failed, resent=bool(resent))
 
 
 def _with_blade(
-    request: Request, user: User, number: str, scope: str, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    user: User,
+    number: str,
+    scope: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    failed: str = "",
+    resent: bool = False,
 ) -> Response:
     """The invoices grid with the Pay now blade of `number` open over it, and a fresh idempotency key
     for each opening: a resent form pays once, a new opening is a new attempt."""
+    locale = visitor(request).locale
     with UnitOfWork(request.app.state.engine, write=False) as uow:
         choice = payment_choice(uow, request.app.state.clock, user.id, number)
-    if choice.refusal is not None and error is None:
-        error = error_text(request, choice.refusal)
-        if choice.status not in (InvoiceStatus.PAID, InvoiceStatus.VOID):
+        attempt = find_failed_attempt(uow, user.id, failed, number) if failed else None
+    if attempt is not None and error is None and choice.refusal is None:
+        error = _failure_message(locale, attempt)
+    if choice.refusal is not None and error is None and choice.status is not InvoiceStatus.PAID:
+        error = error_text(request, choice.refusal)  # a paid invoice shows its receipt instead (Back after paying)
+        if choice.status is not InvoiceStatus.VOID:
             status_code = status_of(choice.refusal)
     blade = {
         "choice": choice,
         "error": error,
+        "resent": resent and choice.refusal is None,
+        "tried": _tried_option(attempt),
         "idempotency_key": secrets.token_urlsafe(18),
         "tokenize_url": request.app.state.tokenize_url,
         "publishable_key": request.app.state.publishable_key,
         "action": f"/billing/invoices/{number}/pay?" + urlencode({"scope": scope} if scope else {}),
-        "faq": get_article(PAYMENT_METHOD_FAQ, visitor(request).locale),  # why a card is declined, and what to do
+        "faq": get_article(PAYMENT_METHOD_FAQ, locale),  # why a card is declined, and what to do
+        "bank": configured_provider(request.app.state.settings),  # where a bank transfer goes, as the PDF says
     }
     return _invoices_page(request, user, scope, blade=blade, status_code=status_code)
+
+
+def _failure_message(locale: str, attempt: FailedAttempt) -> str:
+    """Which card failed and why: "Visa •••• 0002: the card was declined. …"."""
+    code = attempt.payment.decline_code or DeclineCode.CARD_DECLINED
+    reason = gettext(locale, DECLINE_MESSAGES[code])
+    method = attempt.method
+    if method is None or not method.last4:
+        return reason
+    card = f"{(method.brand or '').title()} •••• {method.last4}"
+    if attempt.card_was_discarded:
+        text = N_("The payment with %(card)s failed: %(reason)s The card was not saved.")
+    else:
+        text = N_("The payment with %(card)s failed: %(reason)s")
+    return gettext(locale, text) % {"card": card, "reason": reason}
+
+
+def _tried_option(attempt: FailedAttempt | None) -> str:
+    """The option the blade keeps chosen after a failure: the saved card tried, or "new" for a typed one."""
+    if attempt is None or attempt.method is None:
+        return ""
+    return "new" if attempt.card_was_discarded else attempt.method.id
 
 
 @router.post("/billing/invoices/{number}/pay")
@@ -223,6 +273,10 @@ def submit_payment(
         seen = Money(int(amount_minor), currency)
     except (ValueError, SettleError):
         return _with_blade(request, user, number, scope, error=gettext(who.locale, BAD_AMOUNT), status_code=400)
+    with UnitOfWork(app.engine, write=False) as uow:
+        earlier = find_own_payment_by_key(uow, user.id, idempotency_key)
+    if earlier is not None and payment_method_id == "new":  # this form was sent: its card is not added again
+        return _after(request, number, scope, outcome_of(earlier))
     try:
         if payment_method_id == "new":  # a card the browser has just tokenised at the processor
             with UnitOfWork(app.engine) as uow:
@@ -235,6 +289,7 @@ def submit_payment(
                     profile_id=choice.billing_profile.id,
                     token_id=card_token,
                     client_address=client,
+                    on_trial=True,  # kept only if this payment succeeds
                 ).id
         policy = CardPolicy(limits=app.settings.card_limits, refuse_prepaid=app.settings.refuse_prepaid_cards)
         paying = PayRequest(number, payment_method_id, seen, idempotency_key, client)
@@ -247,24 +302,29 @@ def submit_payment(
             policy=policy,
             tz=app.settings.timezone,
         )
+    except IdempotencyKeyReused:  # an old copy of the form (Back), sent with other choices: open it afresh
+        back = {"scope": scope} if scope else {}
+        return RedirectResponse(f"/billing/invoices/{number}/pay?" + urlencode(back | {"resent": "1"}), status_code=303)
     except SettleError as error:
         return _with_blade(request, user, number, scope, error=error_text(request, error), status_code=status_of(error))
-    return _after(request, user, number, scope, outcome)
+    return _after(request, number, scope, outcome)
 
 
-def _after(request: Request, user: User, number: str, scope: str, outcome: PaymentOutcome) -> Response:
-    """Paid: back to the grid, which says so; declined: the blade again with the reason; a 3-D Secure
-    card: to the card holder's bank and back to confirm; not known yet: the grid shows Processing."""
+def _after(request: Request, number: str, scope: str, outcome: PaymentOutcome) -> Response:
+    """Paid: back to the grid, which says so; declined: the blade again, by a redirect (a reload or Back
+    sends nothing again), with the card and the reason; a 3-D Secure card: to the card holder's bank and
+    back to confirm; not known yet: the grid shows Processing."""
     back = {"scope": scope} if scope else {}
     if isinstance(outcome, Declined):
-        reason = gettext(visitor(request).locale, DECLINE_MESSAGES[outcome.code])
-        return _with_blade(request, user, number, scope, error=reason, status_code=402)
+        query = urlencode(back | {"failed": outcome.payment.id})
+        return RedirectResponse(f"/billing/invoices/{number}/pay?{query}", status_code=303)
     if isinstance(outcome, RequiresAction):
         # Absolute, under SETTLE_BASE_URL: the only place the card holder's bank will send them back to.
         base = request.app.state.settings.base_url
         query = urlencode(back | {"payment": outcome.payment.id})
         confirm_url = f"{base}/billing/invoices/{number}/pay/confirm?{query}"
-        return RedirectResponse(f"{outcome.challenge_url}?{urlencode({'return_url': confirm_url})}", status_code=303)
+        challenge = urlencode({"return_url": confirm_url, "lang": visitor(request).locale})
+        return RedirectResponse(f"{outcome.challenge_url}?{challenge}", status_code=303)
     if isinstance(outcome, InProgress):
         return RedirectResponse("/billing/invoices?" + urlencode(back | {"pending": number}), status_code=303)
     return RedirectResponse("/billing/invoices?" + urlencode(back | {"paid": outcome.payment.id}), status_code=303)
@@ -279,7 +339,7 @@ def confirm_after_challenge(
         own: Payment = get_own_payment(uow, user.id, payment)
     if own.invoice_id != number:
         return _with_blade(request, user, number, scope)
-    return _after(request, user, number, scope, confirm_payment(app.engine, app.processor, app.clock, own.id))
+    return _after(request, number, scope, confirm_payment(app.engine, app.processor, app.clock, own.id))
 
 
 @router.get("/billing/invoices/{number}")

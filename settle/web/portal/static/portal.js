@@ -33,17 +33,58 @@ document.addEventListener("submit", (event) => {
   if (!sendOnce(form)) event.preventDefault();
 });
 
-// ---- Blades: focus moves in when one opens, Escape closes, focus stays inside, and back on close. ----
+// ---- Blades: focus moves in when one opens; Escape (wherever the focus is), the backdrop and ✕ close
+// it; focus stays inside, and goes back on close; the list behind keeps its scroll position both ways. ----
+const SCROLL_KEY = "settle-scroll";
+
+function rememberScrollFor(url, focusRow = "") {
+  const target = new URL(url, location.href);
+  const saved = { path: target.pathname + target.search, y: window.scrollY, focusRow };
+  sessionStorage.setItem(SCROLL_KEY, JSON.stringify(saved));
+  return target.pathname + target.search;
+}
+
+function restoreScroll() {
+  const saved = sessionStorage.getItem(SCROLL_KEY);
+  if (!saved) return false;
+  sessionStorage.removeItem(SCROLL_KEY);
+  const { path, y, focusRow } = JSON.parse(saved);
+  if (path !== location.pathname + location.search) return false;
+  window.scrollTo(0, y);
+  const row = focusRow && document.getElementById(focusRow);
+  const link = row && (row.querySelector("a.paynow") || row.querySelector("a"));
+  if (link) link.focus({ preventScroll: true });  // back on the link that opened the blade
+  return true;
+}
+
+function closeBlade(blade) {
+  // Without the #row- fragment, which would scroll the list: the position it had is restored instead.
+  const [, row] = blade.dataset.closeUrl.split("#");
+  window.location.assign(rememberScrollFor(blade.dataset.closeUrl, row || ""));
+}
+
 function setUpBlade() {
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-opens-blade], a.paynow");
+    if (link) rememberScrollFor(link.href);
+  });
   const blade = document.querySelector(".blade");
   if (!blade) return;
   const title = blade.querySelector("#blade-title");
   const error = blade.querySelector("[role=alert]");
-  (error || title).focus();
-  if (error && !error.hasAttribute("tabindex")) error.setAttribute("tabindex", "-1"), error.focus();
-  blade.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      window.location.assign(blade.dataset.closeUrl);
+  (error || title).focus({ preventScroll: true });
+  if (error && !error.hasAttribute("tabindex")) error.setAttribute("tabindex", "-1"), error.focus({ preventScroll: true });
+  const backdrop = document.querySelector(".blade-backdrop");
+  if (backdrop) backdrop.addEventListener("click", () => closeBlade(blade));
+  for (const close of blade.querySelectorAll(".blade-close, [data-closes-blade]")) {
+    close.addEventListener("click", (event) => {
+      event.preventDefault();
+      closeBlade(blade);
+    });
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented) {
+      closeBlade(blade);
       return;
     }
     if (event.key !== "Tab") return;
@@ -52,7 +93,10 @@ function setUpBlade() {
     if (focusable.length === 0) return;
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
-    if (event.shiftKey && document.activeElement === first) {
+    if (!blade.contains(document.activeElement)) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    } else if (event.shiftKey && document.activeElement === first) {
       event.preventDefault();
       last.focus();
     } else if (!event.shiftKey && document.activeElement === last) {
@@ -60,6 +104,57 @@ function setUpBlade() {
       first.focus();
     }
   });
+}
+
+// ---- Select a payment method: a button that opens the saved methods and "Add a new card". ----
+function setUpChooser() {
+  for (const group of document.querySelectorAll("[data-chooser]")) {
+    const button = group.querySelector("#method-chooser");
+    const options = group.querySelector("#method-options");
+    const current = group.querySelector("#chooser-current");
+    const radios = [...options.querySelectorAll("input[type=radio]")];
+    group.querySelector("legend").classList.add("visually-hidden");
+    button.hidden = false;
+    const paint = () => {
+      const chosen = radios.find((radio) => radio.checked);
+      const name = chosen && chosen.closest(".method").querySelector(".method-name");
+      current.textContent = name ? name.textContent.trim() : "";
+    };
+    const setOpen = (open) => {
+      options.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    setOpen(group.hasAttribute("data-open"));
+    paint();
+    button.addEventListener("click", () => {
+      const opening = options.hidden;
+      setOpen(opening);
+      if (opening) (radios.find((radio) => radio.checked && !radio.disabled) || radios.find((radio) => !radio.disabled) || button).focus();
+    });
+    button.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowDown" && options.hidden) {
+        event.preventDefault();
+        button.click();
+      }
+    });
+    options.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {  // closes the list first, then (a second Escape) the blade
+        event.preventDefault();
+        setOpen(false);
+        button.focus();
+      }
+    });
+    for (const radio of radios) {
+      radio.addEventListener("change", paint);
+      // A click (not the arrow keys moving through the list) chooses, and the list closes, but "Add a new card" stays open to type it.
+      radio.addEventListener("click", (event) => {
+        if (event.detail > 0 && radio.value !== "new") {
+          setOpen(false);
+          button.focus();
+        }
+      });
+    }
+  }
 }
 
 function focusRowFromHash() {
@@ -81,6 +176,8 @@ function setUpNewCard() {
   for (const element of document.querySelectorAll("[data-needs-js]")) element.disabled = false;
   for (const element of document.querySelectorAll("[data-without-js]")) element.hidden = true;
   for (const form of document.querySelectorAll("form[data-tokenize-url]")) {
+    const expiry = form.querySelector("#card-expiry");
+    if (expiry) formatExpiryAsTyped(expiry);  // in the blade and on the Payment methods page alike
     const option = form.querySelector("#method-new");
     const fields = form.querySelector("#new-card");
     if (!option || !fields) continue;
@@ -88,12 +185,16 @@ function setUpNewCard() {
     const show = () => { fields.hidden = !option.checked; };
     for (const radio of form.querySelectorAll("input[name=payment_method_id]")) radio.addEventListener("change", show);
     show();
-    const expiry = form.querySelector("#card-expiry");
-    expiry.addEventListener("input", () => {
-      const digits = expiry.value.replace(/\D/g, "").slice(0, 4);
-      expiry.value = digits.length > 2 ? `${digits.slice(0, 2)}/${digits.slice(2)}` : digits;
-    });
   }
+}
+
+function formatExpiryAsTyped(expiry) {
+  expiry.addEventListener("input", (event) => {
+    const deleting = event.inputType && event.inputType.startsWith("delete");
+    const digits = expiry.value.replace(/\D/g, "").slice(0, 4);
+    if (deleting && digits.length <= 2) expiry.value = digits;  // backspace over the slash works
+    else expiry.value = digits.length >= 2 ? `${digits.slice(0, 2)}/${digits.slice(2)}` : digits;
+  });
 }
 
 function luhnValid(digits) {
@@ -263,8 +364,16 @@ document.addEventListener("click", (event) => {
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
 
+// ---- A page brought back from the browser's back-forward cache is asked for again: after a payment or a
+// sign-out it must not show (or let anyone send again) what it showed before. ----
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) window.location.reload();
+});
+
 for (const button of document.querySelectorAll("button[type=submit]")) button.dataset.label = button.textContent;
+const scrollRestored = restoreScroll();
 setUpBlade();
-focusRowFromHash();
+if (!scrollRestored) focusRowFromHash();
 setUpNewCard();
+setUpChooser();
 setUpSearch();
