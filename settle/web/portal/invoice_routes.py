@@ -170,6 +170,7 @@ def _invoices_page(
         next_url=view.url("/billing/invoices", **chosen.params(after=after)) if after else None,
         first_url=view.url("/billing/invoices", **chosen.params(after="")) if chosen.after else None,
         pay_url=lambda number: view.url(f"/billing/invoices/{number}/pay", **chosen.params()),
+        details_url=lambda number: view.url(f"/billing/invoices/{number}", **chosen.params()),
         close_url=view.url("/billing/invoices", **chosen.params()),
         export_url=lambda dialect: view.url("/billing/invoices/export", format=dialect, **chosen.params(after="")),
         **extra,
