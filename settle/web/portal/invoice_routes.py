@@ -22,7 +22,7 @@ from settle.invoices.grid import balances_due, invoice_grid
 from settle.invoices.model import InvoiceQuery, InvoiceStatus
 from settle.money import Money
 from settle.payments.checkout import get_own_payment, payment_choice
-from settle.payments.lists import list_payment_history
+from settle.payments.lists import list_payment_history, payments_of_invoices
 from settle.payments.model import (
     DECLINE_MESSAGES,
     CardPolicy,
@@ -289,9 +289,10 @@ def confirm_after_challenge(
 def invoice_details(request: Request, user: SignedIn, number: str, scope: str = "") -> Response:
     """An invoice found by search or linked from an e-mail: the grid with its details blade open."""
     with UnitOfWork(request.app.state.engine, write=False) as uow:
-        choice = payment_choice(uow, request.app.state.clock, user.id, number)
+        choice = payment_choice(uow, request.app.state.clock, user.id, number)  # InvoiceNotFound unless seen
+        payments = payments_of_invoices(uow, [number]).get(number, [])
     scope = scope or f"{choice.invoice.billing_account_id}/{choice.invoice.billing_profile_id}"
-    details = {"choice": choice, "details": True, "pay_link": choice.refusal is None}
+    details = {"choice": choice, "details": True, "pay_link": choice.refusal is None, "payments": payments}
     return _invoices_page(request, user, scope, blade=details)
 
 
