@@ -28,7 +28,7 @@ from settle.payments.checkout import (
     get_own_payment,
     payment_choice,
 )
-from settle.payments.lists import list_payment_history
+from settle.payments.lists import list_payment_history, payments_of_invoices
 from settle.payments.model import (
     DECLINE_MESSAGES,
     CardPolicy,
@@ -179,6 +179,7 @@ def _invoices_page(
         next_url=view.url("/billing/invoices", **chosen.params(after=after)) if after else None,
         first_url=view.url("/billing/invoices", **chosen.params(after="")) if chosen.after else None,
         pay_url=lambda number: view.url(f"/billing/invoices/{number}/pay", **chosen.params()),
+        details_url=lambda number: view.url(f"/billing/invoices/{number}", **chosen.params()),
         close_url=view.url("/billing/invoices", **chosen.params()),
         export_url=lambda dialect: view.url("/billing/invoices/export", format=dialect, **chosen.params(after="")),
         **extra,
@@ -346,9 +347,10 @@ def confirm_after_challenge(
 def invoice_details(request: Request, user: SignedIn, number: str, scope: str = "") -> Response:
     """An invoice found by search or linked from an e-mail: the grid with its details blade open."""
     with UnitOfWork(request.app.state.engine, write=False) as uow:
-        choice = payment_choice(uow, request.app.state.clock, user.id, number)
+        choice = payment_choice(uow, request.app.state.clock, user.id, number)  # InvoiceNotFound unless seen
+        payments = payments_of_invoices(uow, [number]).get(number, [])
     scope = scope or f"{choice.invoice.billing_account_id}/{choice.invoice.billing_profile_id}"
-    details = {"choice": choice, "details": True, "pay_link": choice.refusal is None}
+    details = {"choice": choice, "details": True, "pay_link": choice.refusal is None, "payments": payments}
     return _invoices_page(request, user, scope, blade=details)
 
 

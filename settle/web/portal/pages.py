@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -56,8 +56,9 @@ def environment(locale: str) -> Environment:
     env.filters["day"] = lru_cache(maxsize=1024)(
         lambda day: format_date(day, format="medium", locale=parsed) if day else ""
     )
-    env.filters["short_day"] = lru_cache(maxsize=1024)(
-        lambda day: format_date(day, format="short", locale=parsed) if day else ""
+    # A period in the same style as a day ("1–30 nov 2026"): one date style per page, no "10/1/26" beside it.
+    env.filters["period"] = lru_cache(maxsize=1024)(
+        lambda start, end: format_interval(start, end, "yMMMd", locale=parsed) if start and end else ""
     )
     env.filters["moment"] = lambda moment: format_datetime(moment, format="medium", locale=parsed) if moment else ""
     env.globals["status_label"] = lambda status: gettext(locale, STATUS_LABELS[status])
