@@ -165,6 +165,14 @@ class LastOwner(Conflict):
     message = N_("The last owner of a billing account cannot be removed.")
 
 
+def last_owner_kept(assignment: RoleAssignment, owners: Iterable[RoleAssignment]) -> LastOwner | None:
+    """LastOwner when removing `assignment` would leave its billing account without an owner in effect
+    (`owners`: the account's owners in effect); None when it may go."""
+    if assignment.role is not Role.BILLING_ACCOUNT_OWNER or assignment.pending:
+        return None
+    return LastOwner() if len([owner for owner in owners if not owner.pending]) <= 1 else None
+
+
 def permissions_at(assignments: Iterable[RoleAssignment], scope: Scope) -> frozenset[Permission]:
     """What a user holding `assignments` may do at `scope`.
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from settle.access.credentials import hash_secret, new_id, new_secret
 from settle.access.model import (
     ROLE_SCOPE,
-    LastOwner,
     Permission,
     Role,
     RoleAssignment,
@@ -18,6 +17,7 @@ from settle.access.model import (
     RoleScopeMismatch,
     Scope,
     can,
+    last_owner_kept,
     require,
 )
 from settle.access.service import grant_role, held_at_visible_scope, record, resource_of, scope_not_found
@@ -32,6 +32,7 @@ from settle.access.tokens import (
 from settle.access.verification import VerifyEmailFirst
 from settle.accounts.model import normalise_email
 from settle.clock import Clock
+from settle.errors import SettleError
 from settle.uow import UnitOfWork
 
 
@@ -43,6 +44,7 @@ class RoleAssignmentRow:
     email: str
     display_name: str
     inherited: bool  # held at a scope above the one shown, so it cannot be removed from here
+    kept: SettleError | None = None  # why it cannot be removed (the last owner), said before anyone tries
 
     @property
     def pending(self) -> bool:
@@ -55,11 +57,14 @@ def list_role_assignments(uow: UnitOfWork, actor_id: str, scope: Scope) -> list[
     _require_manage_roles(uow, actor_id, scope)
     rows = []
     in_account = uow.roles.in_account(scope.billing_account_id) + uow.pending_roles.in_account(scope.billing_account_id)
+    account = Scope(scope.billing_account_id)
+    owners = [a for a in in_account if a.role is Role.BILLING_ACCOUNT_OWNER and a.scope == account]
     for assignment in in_account:
         if assignment.scope.related(scope):
             user = uow.users.get(assignment.user_id)
             inherited = assignment.scope != scope and assignment.scope.contains(scope)
-            rows.append(RoleAssignmentRow(assignment, user.email, user.display_name, inherited))
+            kept = last_owner_kept(assignment, owners)
+            rows.append(RoleAssignmentRow(assignment, user.email, user.display_name, inherited, kept))
     return rows
 
 
@@ -163,8 +168,9 @@ def remove_role_assignment(
     else:
         if assignment.role is Role.BILLING_ACCOUNT_OWNER:
             owners = uow.roles.holders(Role.BILLING_ACCOUNT_OWNER, assignment.scope, for_update=True)
-            if len(owners) <= 1:
-                raise LastOwner()
+            kept = last_owner_kept(assignment, owners)
+            if kept is not None:
+                raise kept
         uow.roles.remove(assignment.id)
     user = uow.users.get(assignment.user_id)
     details = {"user": user.email, "role": assignment.role.value}

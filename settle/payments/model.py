@@ -81,6 +81,12 @@ class PaymentMethodIsDefault(Conflict):
     message = N_("This payment method is the default of billing profile '{profile}'. Choose another default first.")
 
 
+def default_kept(profile_name: str, *, is_default: bool, has_unpaid: bool) -> PaymentMethodIsDefault | None:
+    """Why a payment method cannot come off a billing profile: it is the default of a profile with unpaid
+    invoices, which must keep one (DESIGN §3); None when it may."""
+    return PaymentMethodIsDefault(profile=profile_name) if is_default and has_unpaid else None
+
+
 class PaymentMethodInUse(Conflict):
     code = "PaymentMethodInUse"
     message = N_("A payment with this payment method is in progress. Try again when it has finished.")

@@ -20,9 +20,9 @@ from settle.payments.model import (
     PaymentMethod,
     PaymentMethodFamily,
     PaymentMethodInUse,
-    PaymentMethodIsDefault,
     PaymentMethodNotFound,
     PaymentStatus,
+    default_kept,
     receipt_number,
 )
 from settle.processor.errors import TokenAlreadyAttached, TokenExpired, UnknownToken
@@ -278,8 +278,9 @@ def remove_payment_method(
     method = _linked_method(uow, profile, method_id)
     _refuse_while_paying(uow, method.id)
     if profile.default_payment_method_id == method.id:
-        if uow.invoices.has_unpaid(profile.id):
-            raise PaymentMethodIsDefault(profile=profile.display_name)
+        kept = default_kept(profile.display_name, is_default=True, has_unpaid=uow.invoices.has_unpaid(profile.id))
+        if kept is not None:
+            raise kept
         uow.profiles.update(replace(profile, default_payment_method_id=None))
     uow.payment_methods.unlink(method.id, profile.id)
     if not uow.payment_methods.linked_profiles(method.id):
