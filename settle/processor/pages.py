@@ -15,7 +15,7 @@ from settle.i18n import LOCALES, choose_locale, gettext
 from settle.money import Money, format_money
 
 TITLE = N_("3-D Secure")
-BANK = N_("Your card holder's bank (simulated)")
+BANK = N_("Your bank (simulated)")
 ASK = N_("Your bank asks you to confirm a payment of {amount}.")
 SIMULATED = N_("This is the simulated processor's test page: choose the answer the bank gives.")
 COMPLETE = N_("Complete")
