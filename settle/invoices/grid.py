@@ -4,7 +4,7 @@ search box."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from settle.access.model import Permission, Scope, can
@@ -13,6 +13,7 @@ from settle.accounts.scopes import assignments_seeing
 from settle.clock import Clock, today
 from settle.invoices.model import PAYABLE, Invoice, InvoiceQuery, InvoiceStatus, OpenBalance
 from settle.invoices.service import invoice_profiles_at, profiles_with_invoices_for
+from settle.money import Money
 from settle.uow import UnitOfWork
 
 
@@ -27,8 +28,9 @@ class GridRow:
 @dataclass(frozen=True)
 class InvoiceGrid:
     rows: list[GridRow]
-    next_after: tuple[date, str] | None  # the keyset of the next page; None on the last page
+    next_after: tuple[date | int | str, str] | None  # the keyset of the next page; None on the last page
     profiles: list[BillingProfile]  # the billing profiles whose invoices are listed
+    totals_due: list[Money] = field(default_factory=list)  # of every page the filter lists, per currency
 
 
 def invoice_grid(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope, query: InvoiceQuery) -> InvoiceGrid:
@@ -59,8 +61,9 @@ def invoice_grid(uow: UnitOfWork, clock: Clock, user_id: str, scope: Scope, quer
     last = invoices[-1] if more else None
     return InvoiceGrid(
         rows,
-        (last.invoice_date, last.id) if last else None,
+        query.order.key_of(last) if last else None,
         sorted(profiles.values(), key=lambda profile: profile.display_name),
+        uow.invoices.totals_due(page_query, day),
     )
 
 

@@ -254,6 +254,26 @@ class OpenBalance:
     past_due_invoices: int
 
 
+class InvoiceOrder(StrEnum):
+    """The column a list of invoices is sorted by (then by number, so the order is total)."""
+
+    INVOICE_DATE = "invoice_date"
+    DUE_DATE = "due_date"
+    AMOUNT_DUE = "amount_due"
+    NUMBER = "id"
+
+    def key_of(self, invoice: Invoice) -> tuple[date | int | str, str]:
+        """The invoice's place in this order: the keyset the next page starts after."""
+        value: date | int | str = invoice.id
+        if self is InvoiceOrder.INVOICE_DATE:
+            value = invoice.invoice_date
+        elif self is InvoiceOrder.DUE_DATE:
+            value = invoice.due_date
+        elif self is InvoiceOrder.AMOUNT_DUE:
+            value = invoice.amount_due.minor
+        return value, invoice.id
+
+
 @dataclass(frozen=True)
 class InvoiceQuery:
     """Which invoices to list, newest first, a page at a time (keyset: after the last row seen)."""
@@ -264,6 +284,7 @@ class InvoiceQuery:
     invoice_date_to: date | None = None
     due_date_from: date | None = None
     due_date_to: date | None = None
-    after: tuple[date, str] | None = None  # (invoice_date, number) of the last row of the page before
+    after: tuple[date | int | str, str] | None = None  # order.key_of the last row of the page before
     limit: int = 50
-    oldest_first: bool = False
+    oldest_first: bool = False  # ascending (the name is the invoice-date order's)
+    order: InvoiceOrder = InvoiceOrder.INVOICE_DATE

@@ -12,7 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from settle.db import UTCDateTime, among, is_postgres, metadata
-from settle.invoices.model import Invoice, InvoiceLine, InvoiceNotFound, InvoiceQuery, InvoiceStatus, OpenBalance
+from settle.invoices.model import (
+    Invoice,
+    InvoiceLine,
+    InvoiceNotFound,
+    InvoiceOrder,
+    InvoiceQuery,
+    InvoiceStatus,
+    OpenBalance,
+)
 from settle.money import Money
 
 invoices = sa.Table(
@@ -300,29 +308,38 @@ class InvoiceStore:
         return found
 
     def page(self, query: InvoiceQuery, today: date) -> list[Invoice]:
-        """One page of invoices, newest first (or oldest first), by keyset on (invoice_date, number)."""
+        """One page of invoices in the query's order (newest first by default), by keyset on (that column, number)."""
         c = invoices.c
         if not query.billing_profile_ids:
             return []
-        select = invoices.select().where(c.billing_profile_id.in_(sorted(query.billing_profile_ids)))
-        if query.statuses:
-            select = select.where(sa.or_(*(status_condition(status, today) for status in query.statuses)))
-        if query.invoice_date_from is not None:
-            select = select.where(c.invoice_date >= query.invoice_date_from)
-        if query.invoice_date_to is not None:
-            select = select.where(c.invoice_date <= query.invoice_date_to)
-        if query.due_date_from is not None:
-            select = select.where(c.due_date >= query.due_date_from)
-        if query.due_date_to is not None:
-            select = select.where(c.due_date <= query.due_date_to)
-        key = sa.tuple_(c.invoice_date, c.id)
+        column = {
+            InvoiceOrder.INVOICE_DATE: c.invoice_date,
+            InvoiceOrder.DUE_DATE: c.due_date,
+            InvoiceOrder.AMOUNT_DUE: c.amount_due_minor,
+            InvoiceOrder.NUMBER: c.id,
+        }[query.order]
+        select = invoices.select().where(*_matching(query, today))
+        key = sa.tuple_(column, c.id)
         if query.after is not None:
-            after = sa.tuple_(sa.literal(query.after[0], sa.Date), sa.literal(query.after[1]))
+            after = sa.tuple_(sa.literal(query.after[0], column.type), sa.literal(query.after[1]))
             select = select.where(key > after if query.oldest_first else key < after)
-        order = (c.invoice_date, c.id) if query.oldest_first else (c.invoice_date.desc(), c.id.desc())
+        order = (column, c.id) if query.oldest_first else (column.desc(), c.id.desc())
         rows = self.connection.execute(select.order_by(*order).limit(query.limit)).all()
         lines = self._lines({row.id: row.currency for row in rows})
         return [_invoice(row, lines[row.id]) for row in rows]
+
+    def totals_due(self, query: InvoiceQuery, today: date) -> list[Money]:
+        """The amount due of every invoice the query matches (all its pages), one sum per currency."""
+        c = invoices.c
+        if not query.billing_profile_ids:
+            return []
+        select = (
+            sa.select(c.currency, sa.func.sum(c.amount_due_minor))
+            .where(*_matching(query, today))
+            .group_by(c.currency)
+            .order_by(c.currency)
+        )
+        return [Money(int(minor or 0), currency) for currency, minor in self.connection.execute(select)]
 
     def numbers_starting_with(self, billing_profile_ids: Iterable[str], prefix: str, limit: int) -> list[str]:
         """Invoice numbers of these billing profiles that begin with `prefix` (the search box)."""
@@ -387,3 +404,20 @@ class InvoiceStore:
         autovacuum gets to them (until then it may plan a page of 50 as a scan of every row)."""
         if is_postgres(self.connection):
             self.connection.exec_driver_sql("ANALYZE invoices, invoice_lines")
+
+
+def _matching(query: InvoiceQuery, today: date) -> list[sa.ColumnElement[bool]]:
+    """The conditions of a query's filter (its profiles, statuses and dates), without paging."""
+    c = invoices.c
+    conditions: list[sa.ColumnElement[bool]] = [c.billing_profile_id.in_(sorted(query.billing_profile_ids))]
+    if query.statuses:
+        conditions.append(sa.or_(*(status_condition(status, today) for status in query.statuses)))
+    for column, bound, above in (
+        (c.invoice_date, query.invoice_date_from, True),
+        (c.invoice_date, query.invoice_date_to, False),
+        (c.due_date, query.due_date_from, True),
+        (c.due_date, query.due_date_to, False),
+    ):
+        if bound is not None:
+            conditions.append(column >= bound if above else column <= bound)
+    return conditions

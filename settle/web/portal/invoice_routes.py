@@ -19,7 +19,7 @@ from settle.errors import N_, Invalid, SettleError
 from settle.help.service import get_article
 from settle.i18n import gettext
 from settle.invoices.grid import balances_due, invoice_grid
-from settle.invoices.model import InvoiceQuery, InvoiceStatus
+from settle.invoices.model import InvoiceOrder, InvoiceQuery, InvoiceStatus
 from settle.money import Money
 from settle.payments.checkout import (
     FailedAttempt,
@@ -66,9 +66,20 @@ PAYMENT_METHOD_FAQ = "payment-method-faq"
 BAD_AMOUNT = N_("The amount to pay is missing or not valid. Close the blade and open it again.")
 
 
+UNPAID = "unpaid"  # a filter of its own: Due, Past due and Partially paid together
+UNPAID_STATUSES = frozenset({InvoiceStatus.DUE, InvoiceStatus.PAST_DUE, InvoiceStatus.PARTIALLY_PAID})
+# The sort values a URL may carry: a column ascending, or "-column" descending; newest/oldest as before.
+SORTS = {"newest": "-invoice_date", "oldest": "invoice_date"}
+
+
 class BadFilter(Invalid):
     code = "InvalidFilter"
     message = N_("'{value}' is not a valid filter value.")
+
+
+class ReversedDates(Invalid):
+    code = "InvalidFilter"
+    message = N_("The invoice date from is after the invoice date to: choose a from date on or before the to date.")
 
 
 @dataclass(frozen=True)
@@ -78,42 +89,72 @@ class GridFilter:
     status: str = ""
     date_from: str = ""
     date_to: str = ""
-    sort: str = "newest"
+    sort: str = "-invoice_date"
     after: str = ""
 
     @classmethod
     def of(cls, request: Request) -> GridFilter:
         q = request.query_params
-        sort = "oldest" if q.get("sort") == "oldest" else "newest"
+        sort = SORTS.get(q.get("sort", ""), q.get("sort", "")) or "-invoice_date"
         return cls(q.get("status", ""), q.get("from", ""), q.get("to", ""), sort, q.get("after", ""))
 
     def params(self, **changes: str) -> dict[str, str]:
         values = {"status": self.status, "from": self.date_from, "to": self.date_to, "after": self.after}
-        values |= {"sort": self.sort if self.sort == "oldest" else ""} | changes
+        values |= {"sort": "" if self.sort == "-invoice_date" else self.sort} | changes
         return {name: value for name, value in values.items() if value}
+
+    def sorted_by(self, column: str) -> str:
+        """The sort a column heading links to: the column descending first, then ascending."""
+        return column if self.sort == f"-{column}" else f"-{column}"
 
     def query(self) -> InvoiceQuery:
         """The filter as a query; a value that does not parse is BadFilter, never a 500."""
+        order = _order(self.sort.removeprefix("-"))
         after = None
         if self.after:
-            day, _, number = self.after.partition("~")
-            after = (_date(day), number)
+            value, _, number = self.after.partition("~")
+            after = (_key(order, value), number)
+        date_from = _date(self.date_from) if self.date_from else None
+        date_to = _date(self.date_to) if self.date_to else None
+        if date_from and date_to and date_from > date_to:
+            raise ReversedDates()
         return InvoiceQuery(
             billing_profile_ids=frozenset(),
-            statuses=frozenset({_status(self.status)}) if self.status else frozenset(),
-            invoice_date_from=_date(self.date_from) if self.date_from else None,
-            invoice_date_to=_date(self.date_to) if self.date_to else None,
+            statuses=UNPAID_STATUSES if self.status == UNPAID else _statuses(self.status),
+            invoice_date_from=date_from,
+            invoice_date_to=date_to,
             after=after,
             limit=PAGE_SIZE,
-            oldest_first=self.sort == "oldest",
+            oldest_first=not self.sort.startswith("-"),
+            order=order,
         )
 
 
-def _status(value: str) -> InvoiceStatus:
+def _statuses(value: str) -> frozenset[InvoiceStatus]:
+    if not value:
+        return frozenset()
     for status in FILTERABLE:
         if status.value == value:
-            return status
+            return frozenset({status})
     raise BadFilter(value=value)
+
+
+def _order(value: str) -> InvoiceOrder:
+    try:
+        return InvoiceOrder(value)
+    except ValueError:
+        raise BadFilter(value=value) from None
+
+
+def _key(order: InvoiceOrder, value: str) -> date | int | str:
+    if order is InvoiceOrder.NUMBER:
+        return value
+    if order is InvoiceOrder.AMOUNT_DUE:
+        try:
+            return int(value)
+        except ValueError:
+            raise BadFilter(value=value) from None
+    return _date(value)
 
 
 def _date(value: str) -> date:
@@ -158,13 +199,13 @@ def _invoices_page(
     filter_error = None
     try:
         query = chosen.query()
-    except BadFilter as bad:
+    except (BadFilter, ReversedDates) as bad:
         filter_error, chosen, status_code = message_of(bad, visitor(request).locale), GridFilter(), 400
         query = chosen.query()
     with UnitOfWork(request.app.state.engine, write=False) as uow:
         view = billing_view(uow, user, scope)
         grid = invoice_grid(uow, request.app.state.clock, user.id, view.current.scope, query)
-    after = f"{grid.next_after[0].isoformat()}~{grid.next_after[1]}" if grid.next_after else ""
+    after = f"{_keyset(grid.next_after[0])}~{grid.next_after[1]}" if grid.next_after else ""
     return render_billing(
         request,
         "billing/invoices.html",
@@ -175,6 +216,8 @@ def _invoices_page(
         chosen=chosen,
         filter_error=filter_error,
         statuses=FILTERABLE,
+        unpaid=UNPAID,
+        sort_url=lambda column: view.url("/billing/invoices", **chosen.params(after="", sort=chosen.sorted_by(column))),
         blade=blade,
         next_url=view.url("/billing/invoices", **chosen.params(after=after)) if after else None,
         first_url=view.url("/billing/invoices", **chosen.params(after="")) if chosen.after else None,
@@ -184,6 +227,10 @@ def _invoices_page(
         export_url=lambda dialect: view.url("/billing/invoices/export", format=dialect, **chosen.params(after="")),
         **extra,
     )
+
+
+def _keyset(value: date | int | str) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 @router.get("/billing/invoices/{number}/pay")
