@@ -175,7 +175,7 @@ def submit_sign_up(
 
 @router.post("/language")
 def language_chosen(
-    request: Request, who: Annotated[Visitor, Depends(checked_form)], locale: Text = "en", next: Text = "/"
+    request: Request, who: Annotated[Visitor, Depends(checked_form)], locale: Text = "", next: Text = "/"
 ) -> Response:
     """The language picked in the user menu: a signed-in user's own from then on (DESIGN §7's first
     choice, which a cookie could never outrank); for anyone, also kept in a cookie, so the sign-in page
