@@ -71,6 +71,9 @@ def test_dates_have_one_style_and_amounts_name_their_currency_once(
     assert not SHORT_DATE.findall(blade_text), blade_text
     amount_due = details.locator(".due dd").inner_text().strip()
     assert "EUR" not in amount_due and amount_due.count("€") == 1, amount_due
+    page.goto(f"{server.url}/billing/invoices/{number}/pay")  # the Pay now blade names it once too
+    pay_due = page.get_by_role("dialog").locator(".due dd").inner_text().strip()
+    assert "EUR" not in pay_due and pay_due.count("€") == 1, pay_due
     context.close()
 
 
